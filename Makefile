@@ -1,0 +1,67 @@
+# BIZRA NODE0 — the commands a person runs. Each target installs what is missing (scripts/setup.sh),
+# configures once, and builds incrementally, so re-running is quick.
+#
+#   make test         build everything and run the whole test suite (CI runs exactly this)
+#   make run          the node's main job
+#   make test-asan    the test suite under ASan + UBSan      make test-tsan   ... under TSan
+#   make coverage     the test suite with gcovr line/branch coverage (build/coverage/coverage.txt)
+#   make bench-micro  Google Benchmark micro-benchmarks (not part of `make test`)
+#   make fuzz         run every libFuzzer target for FUZZ_SECONDS each (default 60)
+
+SHELL := /bin/bash
+FUZZ_SECONDS ?= 60
+NODE0 := build/release/apps/node0/node0
+
+.PHONY: setup test run build test-asan test-tsan coverage bench-micro fuzz fuzz-build clean
+
+setup:
+	@scripts/setup.sh
+
+# configure-<preset>: configure only when the build tree does not exist yet.
+build/%/CMakeCache.txt:
+	cmake --preset $* $(CMAKE_ARGS)
+
+fuzz-build: setup build/fuzz/CMakeCache.txt
+	cmake --build --preset fuzz
+
+build: setup fuzz-build build/release/CMakeCache.txt
+	cmake --build --preset release
+
+test: build
+	ctest --preset release
+
+run: setup build/release/CMakeCache.txt
+	cmake --build --preset release --target node0
+	$(NODE0) --help
+
+test-asan: setup build/asan/CMakeCache.txt
+	cmake --build --preset asan
+	ctest --preset asan
+
+test-tsan: setup build/tsan/CMakeCache.txt
+	cmake --build --preset tsan
+	ctest --preset tsan
+
+coverage: setup build/coverage/CMakeCache.txt
+	find build/coverage -name '*.gcda' -delete
+	cmake --build --preset coverage
+	ctest --preset coverage
+	gcovr --root . --filter src/ --object-directory build/coverage --exclude-throw-branches \
+	  --txt build/coverage/coverage.txt --html-details build/coverage/coverage.html --print-summary
+	@echo "report: build/coverage/coverage.txt, build/coverage/coverage.html"
+
+bench-micro: setup build/release/CMakeCache.txt
+	cmake --build --preset release --target bench_crypto
+	build/release/bench/bench_crypto --benchmark_repetitions=5 --benchmark_report_aggregates_only=false \
+	  --benchmark_display_aggregates_only=true
+
+fuzz: fuzz-build
+	@for f in build/fuzz/tests/fuzz/fuzz_*; do \
+	  [[ -x $$f ]] || continue; name=$$(basename $$f); mkdir -p fuzz-findings/$$name; \
+	  echo "== $$name ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-findings/$$name/ \
+	    fuzz-findings/$$name tests/fuzz/corpus/$${name#fuzz_} || exit 1; \
+	done
+
+clean:
+	rm -rf build

@@ -1,0 +1,26 @@
+#pragma once
+// RFC 8785 JSON Canonicalization Scheme (JCS): the byte-exact form we hash and sign.
+//   - objects: members sorted by key, comparing keys as arrays of UTF-16 code units;
+//   - numbers: the ECMAScript Number-to-String form of the IEEE-754 double (RFC 8785 §3.2.2.3);
+//   - strings: minimal escaping (only " \ and U+0000..U+001F, with \b \t \n \f \r short forms,
+//     others as \u00xx lowercase hex); everything else is emitted as raw UTF-8;
+//   - no whitespace.
+
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+#include "codec/json.hpp"
+
+namespace bizra::jcs {
+
+// Canonical serialization of a parsed value.
+std::string serialize(const json::Value& value);
+
+// Parses strictly (json::parse) and serializes canonically. Errors are json::parse's.
+Result<std::string> canonicalize(std::string_view text, const json::Limits& limits = {});
+
+// ECMAScript Number::toString(x) for a finite double (−0 gives "0").
+std::string format_number(double x);
+
+}  // namespace bizra::jcs

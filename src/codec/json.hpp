@@ -1,0 +1,80 @@
+#pragma once
+// Strict JSON (RFC 8259) into a small ordered DOM.
+//
+// Stricter than most parsers on purpose, because signed documents are hashed from it:
+//   - the whole input must be one JSON value (whitespace around it only);
+//   - invalid UTF-8, lone surrogate escapes, control characters in strings are rejected;
+//   - duplicate object keys are rejected (RFC 8259 leaves them undefined; attackers love that);
+//   - input size and nesting depth are bounded.
+// Numbers keep the exact text they were written with (number_text) so that rules which must not
+// use floating point (PoI micro-units) can read the decimal exactly; number() is the IEEE-754
+// double the text denotes, which is what RFC 8785 canonicalization serializes.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/error.hpp"
+
+namespace bizra::json {
+
+struct Limits {
+  std::size_t max_bytes = 1 << 20;
+  std::size_t max_depth = 64;
+};
+
+class Value {
+ public:
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  using Member = std::pair<std::string, Value>;
+
+  static Value null() { return Value(Kind::kNull); }
+  static Value boolean(bool b);
+  static Value number(std::string text, double value);
+  static Value string(std::string s);
+  static Value array(std::vector<Value> items);
+  static Value object(std::vector<Member> members);  // precondition: keys unique
+
+  Kind kind() const { return kind_; }
+  bool is_null() const { return kind_ == Kind::kNull; }
+  bool is_bool() const { return kind_ == Kind::kBool; }
+  bool is_number() const { return kind_ == Kind::kNumber; }
+  bool is_string() const { return kind_ == Kind::kString; }
+  bool is_array() const { return kind_ == Kind::kArray; }
+  bool is_object() const { return kind_ == Kind::kObject; }
+
+  // Accessors: precondition is the matching kind.
+  bool as_bool() const { return bool_; }
+  const std::string& number_text() const { return text_; }  // the literal as written, e.g. "0.90"
+  double number() const { return number_; }
+  const std::string& as_string() const { return text_; }    // unescaped UTF-8
+  const std::vector<Value>& items() const { return items_; }
+  const std::vector<Member>& members() const { return members_; }  // document order
+
+  // The member named `key` of an object, or nullptr (also when this is not an object).
+  const Value* find(std::string_view key) const;
+
+ private:
+  explicit Value(Kind kind) : kind_(kind) {}
+
+  Kind kind_;
+  bool bool_ = false;
+  double number_ = 0;
+  std::string text_;               // string contents or number literal
+  std::vector<Value> items_;       // array
+  std::vector<Member> members_;    // object
+};
+
+// Kind name for messages: "null", "boolean", "number", "string", "array", "object".
+std::string_view kind_name(Value::Kind kind);
+
+// Parses one strict JSON document. Error codes:
+//   "too_large" (over limits.max_bytes), "too_deep", "duplicate_key", "bad_number"
+//   (out of double range), "bad_json" (syntax, encoding, anything else). Messages give the
+//   byte offset or the key path.
+Result<Value> parse(std::string_view text, const Limits& limits = {});
+
+}  // namespace bizra::json
