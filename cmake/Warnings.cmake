@@ -3,6 +3,6 @@
 add_library(bizra_warnings INTERFACE)
 target_compile_options(bizra_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wconversion -Wsign-conversion -Wnull-dereference -Wimplicit-fallthrough
+  -Woverloaded-virtual -Wconversion -Wsign-conversion -Wimplicit-fallthrough
   $<$<BOOL:${BIZRA_WERROR}>:-Werror>)
 option(BIZRA_WERROR "Treat warnings as errors" ON)

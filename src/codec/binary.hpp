@@ -54,6 +54,7 @@ class Writer {
 class Reader {
  public:
   explicit Reader(ByteSpan in) : in_(in) {}
+  explicit Reader(Bytes&&) = delete;  // would view a temporary that dies before the reads
 
   // Each read names its field so an error can say which one was bad.
   std::uint8_t u8(std::string_view field);
