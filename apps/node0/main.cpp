@@ -9,8 +9,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   node0::add_version_command(app);
   node0::add_keygen_command(app);
+  node0::add_attest_command(app);
   try {
     app.parse(argc, argv);
+  } catch (const node0::ExitWithCode& e) {
+    return e.code;
   } catch (const CLI::RuntimeError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return e.get_exit_code();

@@ -20,7 +20,9 @@ std::string serialize(const json::Value& value);
 // Parses strictly (json::parse) and serializes canonically. Errors are json::parse's.
 Result<std::string> canonicalize(std::string_view text, const json::Limits& limits = {});
 
-// ECMAScript Number::toString(x) for a finite double (−0 gives "0").
+// ECMAScript Number::toString(x) for a finite double (−0 gives "0"). NaN and infinities cannot
+// come from json::parse; passing one is a programming error (std::domain_error), as is a
+// Value built by hand with such a number.
 std::string format_number(double x);
 
 }  // namespace bizra::jcs

@@ -22,8 +22,11 @@
 namespace bizra::json {
 
 struct Limits {
-  std::size_t max_bytes = 1 << 20;
-  std::size_t max_depth = 64;
+  std::size_t max_bytes = 1 << 20;  // checked before any parsing
+  std::size_t max_depth = 64;       // nesting of arrays/objects: "1" is depth 0, "[]" 1, "[{}]" 2
+  // Parsing recurses once per level and simdjson does not bound it, so larger max_depth values
+  // act as this.
+  static constexpr std::size_t kDepthCap = 1024;
 };
 
 class Value {
@@ -34,7 +37,7 @@ class Value {
   static Value null() { return Value(Kind::kNull); }
   static Value boolean(bool b);
   static Value number(std::string text, double value);
-  static Value string(std::string s);
+  static Value string(std::string s);  // precondition: valid UTF-8
   static Value array(std::vector<Value> items);
   static Value object(std::vector<Member> members);  // precondition: keys unique
 
@@ -72,9 +75,10 @@ class Value {
 std::string_view kind_name(Value::Kind kind);
 
 // Parses one strict JSON document. Error codes:
-//   "too_large" (over limits.max_bytes), "too_deep", "duplicate_key", "bad_number"
-//   (out of double range), "bad_json" (syntax, encoding, anything else). Messages give the
-//   byte offset or the key path.
+//   "too_large" (over limits.max_bytes), "too_deep", "duplicate_key", "bad_number" (outside
+//   the double range: 1e400, and also nonzero numbers that would round to zero such as 1e-400,
+//   which JSON.parse would quietly read as 0), "bad_json" (syntax, encoding, anything else).
+//   Messages give the byte offset and, inside containers, the key path ("$.a[2].b").
 Result<Value> parse(std::string_view text, const Limits& limits = {});
 
 }  // namespace bizra::json
