@@ -107,8 +107,4 @@ void slash_record(ValidatorRecord& record, SlashReason reason, std::uint64_t cur
   record.quarantine_until = saturating_add(current_epoch, penalty.quarantine_epochs);
 }
 
-bool has_quorum(std::uint64_t weight, std::uint64_t total) {
-  return total != 0 && wide(weight) * kQuorumDenominator >= wide(total) * kQuorumNumerator;
-}
-
 }  // namespace bizra::poi

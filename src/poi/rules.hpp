@@ -1,5 +1,5 @@
 #pragma once
-// The arithmetic of ../shared/spec/poi.md §4–§6 and the quorum test of consensus.md §1, as pure
+// The arithmetic of ../shared/spec/poi.md §4–§6 as pure
 // functions. Integer arithmetic only; products are taken on 128 bits so no intermediate value
 // can overflow, whatever the inputs.
 
@@ -73,9 +73,6 @@ std::uint64_t penalize_reputation(std::uint64_t reputation, SlashReason reason);
 // starting at `current_epoch`). The caller checks that the record is not already Slashed.
 void slash_record(ValidatorRecord& record, SlashReason reason, std::uint64_t current_epoch);
 
-// --- consensus.md §1 --------------------------------------------------------------------------
 
-// weight * 10000 >= total * 6667 on 128 bits. An empty validator set (total 0) has no quorum.
-bool has_quorum(std::uint64_t weight, std::uint64_t total);
 
 }  // namespace bizra::poi

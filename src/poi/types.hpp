@@ -35,9 +35,6 @@ inline constexpr std::uint64_t kSlotsPerEpoch = 32;
 inline constexpr std::uint64_t kMissedAfterSlots = 64;     // missed: 64 < since <= 1024
 inline constexpr std::uint64_t kOfflineAfterSlots = 1'024;  // offline: since > 1024
 
-// --- consensus.md §1: quorum is weight * 10000 >= total * 6667 --------------------------------
-inline constexpr std::uint64_t kQuorumNumerator = 6'667;
-inline constexpr std::uint64_t kQuorumDenominator = 10'000;
 
 // Bounds of variable-length fields in signed encodings (checked before allocating).
 inline constexpr std::size_t kMaxChainIdBytes = 64;

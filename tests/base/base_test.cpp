@@ -2,6 +2,9 @@
 
 #include "base/error.hpp"
 #include "base/hex.hpp"
+#include "base/quorum.hpp"
+
+#include <limits>
 
 namespace bizra {
 namespace {
@@ -72,6 +75,23 @@ TEST(FixedBytes, OrderAndZero) {
   EXPECT_LT(a, b);
   EXPECT_FALSE(a.is_zero());
   EXPECT_TRUE(FixedBytes<4>{}.is_zero());
+}
+
+TEST(Quorum, ExactBoundary) {
+  EXPECT_TRUE(is_quorum(6'667, 10'000));   // 66670000 >= 66670000
+  EXPECT_FALSE(is_quorum(6'666, 10'000));  // 66660000 <  66670000
+  EXPECT_FALSE(is_quorum(2, 3));           // 20000 < 20001: two of three equal votes are not enough
+  EXPECT_TRUE(is_quorum(3, 4));            // 30000 >= 26668
+  EXPECT_TRUE(is_quorum(3, 3));
+  EXPECT_FALSE(is_quorum(0, 0));           // no validators, no quorum
+}
+
+TEST(Quorum, WideTotals) {
+  // ceil((2^64-1) * 6667 / 10000) = 12298444273942158062; the products need 128 bits.
+  const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  EXPECT_TRUE(is_quorum(12'298'444'273'942'158'062u, max));
+  EXPECT_FALSE(is_quorum(12'298'444'273'942'158'061u, max));
+  EXPECT_TRUE(is_quorum(max, max));
 }
 
 }  // namespace

@@ -164,23 +164,6 @@ TEST(Epochs, SlotsPerEpoch) {
   EXPECT_EQ(first_slot_of_epoch(3), 96u);
 }
 
-// --- quorum -----------------------------------------------------------------------------------
-
-TEST(Quorum, ExactBoundary) {
-  EXPECT_TRUE(has_quorum(6'667, 10'000));   // 66670000 >= 66670000
-  EXPECT_FALSE(has_quorum(6'666, 10'000));  // 66660000 <  66670000
-  EXPECT_FALSE(has_quorum(2, 3));           // 20000 < 20001: two of three equal votes are not enough
-  EXPECT_TRUE(has_quorum(3, 4));            // 30000 >= 26668
-  EXPECT_TRUE(has_quorum(3, 3));
-  EXPECT_FALSE(has_quorum(0, 0));           // no validators, no quorum
-}
-
-TEST(Quorum, WideTotals) {
-  // ceil((2^64-1) * 6667 / 10000) = 12298444273942158062; the products need 128 bits.
-  EXPECT_TRUE(has_quorum(12'298'444'273'942'158'062u, kMax64));
-  EXPECT_FALSE(has_quorum(12'298'444'273'942'158'061u, kMax64));
-}
-
 // --- slashing ---------------------------------------------------------------------------------
 
 TEST(Slashing, TableIsExactRationals) {
