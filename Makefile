@@ -47,6 +47,7 @@ coverage: setup build/coverage/CMakeCache.txt
 	cmake --build --preset coverage
 	ctest --preset coverage
 	gcovr --root . --filter src/ --object-directory build/coverage --exclude-throw-branches \
+	  --exclude-directories 'build/coverage/CMakeFiles' \
 	  --txt build/coverage/coverage.txt --html-details build/coverage/coverage.html --print-summary
 	@echo "report: build/coverage/coverage.txt, build/coverage/coverage.html"
 
