@@ -1,6 +1,7 @@
 // BlockGraph: insertion rules, vote counting, quorum boundary, commits (ancestors, conflicts),
 // pruning, table growth and shrinking, and readers running concurrently with the writer.
 #include "graph/block_graph.hpp"
+#include "support/synthetic_ids.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,18 +15,7 @@
 namespace bizra::graph {
 namespace {
 
-// A uniformly distributed id, as BLAKE3 gives (SplitMix64 over n and the word index).
-Hash32 make_id(std::uint64_t n) {
-  Hash32 id;
-  for (std::size_t w = 0; w < 4; ++w) {
-    std::uint64_t x = n * 4 + w + 0x9e3779b97f4a7c15;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
-    x ^= x >> 31;
-    std::memcpy(id.data() + 8 * w, &x, 8);
-  }
-  return id;
-}
+Hash32 make_id(std::uint64_t n) { return bizra::testing::synthetic_id(n); }
 
 const Hash32 kRoot = make_id(1'000'000'007);
 constexpr ValidatorSet kFourValidators{4, 10'000};
