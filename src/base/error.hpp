@@ -8,6 +8,7 @@
 // (HTTP error envelope, CLI exit text, test vectors): never rename one.
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,15 +64,14 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit by design
+  Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
 
-  bool ok() const { return !failed_; }
+  bool ok() const { return !error_.has_value(); }
   explicit operator bool() const { return ok(); }
-  const Error& error() const { assert(!ok()); return error_; }
+  const Error& error() const { assert(!ok()); return *error_; }
 
  private:
-  Error error_{"", ""};
-  bool failed_ = false;
+  std::optional<Error> error_;  // success constructs nothing (hot validation paths return many)
 };
 
 using Status = Result<void>;

@@ -1,5 +1,7 @@
 #include "base/hex.hpp"
 
+#include <cassert>
+
 namespace bizra::hex {
 namespace {
 
@@ -31,9 +33,9 @@ bool is_lower_hex(std::string_view s) {
   return true;
 }
 
-Result<Bytes> decode(std::string_view s) {
+Status decode_into(std::string_view s, MutableByteSpan out) {
   if (s.size() % 2 != 0) return Error("bad_hex", "odd number of hex digits");
-  Bytes out(s.size() / 2);
+  assert(out.size() == s.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
     const int hi = digit_value(s[2 * i]);
     const int lo = digit_value(s[2 * i + 1]);
@@ -41,6 +43,12 @@ Result<Bytes> decode(std::string_view s) {
       return Error("bad_hex", "invalid hex digit at position " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
     out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }
+  return ok_status();
+}
+
+Result<Bytes> decode(std::string_view s) {
+  Bytes out(s.size() / 2);
+  BIZRA_TRY(decode_into(s, out));
   return out;
 }
 

@@ -22,15 +22,18 @@ bool is_lower_hex(std::string_view s);
 // Decodes hex (upper or lower case). Errors: "bad_hex".
 Result<Bytes> decode(std::string_view s);
 
-// Decodes exactly N bytes (2N hex digits). Errors: "bad_hex".
+// Decodes `s` into `out`, which must hold exactly s.size() / 2 bytes. Errors: "bad_hex".
+Status decode_into(std::string_view s, MutableByteSpan out);
+
+// Decodes exactly N bytes (2N hex digits), without allocating. Errors: "bad_hex".
 template <std::size_t N>
 Result<FixedBytes<N>> decode_fixed(std::string_view s) {
   if (s.size() != 2 * N)
     return Error("bad_hex", "expected " + std::to_string(2 * N) + " hex digits, got " +
                                 std::to_string(s.size()));
-  auto bytes = decode(s);
-  if (!bytes) return bytes.error();
-  return FixedBytes<N>::from_span(*bytes);
+  FixedBytes<N> out;
+  BIZRA_TRY(decode_into(s, {out.data(), N}));
+  return out;
 }
 
 }  // namespace bizra::hex

@@ -1,11 +1,14 @@
 #include "codec/jcs.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
+#include <span>
 #include <system_error>
 #include <vector>
 
@@ -45,17 +48,53 @@ std::uint32_t utf16_rank(std::uint32_t cp) {
 }
 
 // RFC 8785 §3.2.3: compare keys as arrays of UTF-16 code units. UTF-8 byte order is code point
-// order, so only the first differing code point needs to be decoded.
+// order, which is UTF-16 order too unless one character is above U+FFFF and the other in
+// U+E000..U+FFFF. That needs a lead byte of 0xEE or more; where both differing bytes are below it,
+// the bytes decide (as continuation bytes, they belong to characters with the same lead byte).
+// Otherwise only the first differing code point needs to be decoded.
 bool utf16_less(std::string_view a, std::string_view b) {
-  const auto diff = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
-  std::size_t i = static_cast<std::size_t>(diff.first - a.begin());
-  if (i == b.size()) return false;  // b is a prefix of a, or equal
-  if (i == a.size()) return true;
+  const std::size_t common = std::min(a.size(), b.size());
+  std::size_t i = 0;
+  while (i < common && a[i] == b[i]) ++i;
+  if (i == common) return a.size() < b.size();  // one is a prefix of the other, or they are equal
+  const auto byte_a = static_cast<unsigned char>(a[i]), byte_b = static_cast<unsigned char>(b[i]);
+  if (byte_a < 0xEE && byte_b < 0xEE) return byte_a < byte_b;
   while (i > 0 && is_continuation_byte(a[i])) --i;  // back to the start of the differing character
   return utf16_rank(decode_code_point(a, i)) < utf16_rank(decode_code_point(b, i));
 }
 
-void append_escape(unsigned char c, std::string& out) {
+// The text being written: a std::string grown ahead of the writing and cut to length when done.
+// Appending to the string itself checks capacity and writes a terminator for every piece, and
+// there are a few hundred pieces in an attestation.
+class Output {
+ public:
+  explicit Output(std::string& text) : text_(text), size_(text.size()) {}
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  ~Output() { text_.resize(size_); }
+
+  void push_back(char c) { *make_room(1) = c; }
+  void append(std::string_view s) { std::memcpy(make_room(s.size()), s.data(), s.size()); }
+  void append(std::size_t count, char c) { std::memset(make_room(count), c, count); }
+  Output& operator+=(std::string_view s) {
+    append(s);
+    return *this;
+  }
+
+ private:
+  // Where the next `n` bytes go; they count as written from now on.
+  char* make_room(std::size_t n) {
+    if (text_.size() - size_ < n) text_.resize(std::max({2 * text_.size(), size_ + n, text_.capacity()}));
+    char* at = text_.data() + size_;
+    size_ += n;
+    return at;
+  }
+
+  std::string& text_;
+  std::size_t size_;  // of the text written; text_ is longer while writing
+};
+
+void append_escape(unsigned char c, Output& out) {
   switch (c) {
     case '"': out += "\\\""; return;
     case '\\': out += "\\\\"; return;
@@ -73,30 +112,71 @@ void append_escape(unsigned char c, std::string& out) {
   }
 }
 
-void write_string(std::string_view s, std::string& out) {
+void write_string(std::string_view s, Output& out) {
   out.push_back('"');
-  std::size_t clean_from = 0;  // start of the run of bytes that are copied verbatim
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s, clean_from, i - clean_from);
-    append_escape(c, out);
-    clean_from = i + 1;
+  for (std::size_t verbatim = json::verbatim_prefix(s); verbatim < s.size(); verbatim = json::verbatim_prefix(s)) {
+    out.append(s.substr(0, verbatim));
+    append_escape(static_cast<unsigned char>(s[verbatim]), out);
+    s.remove_prefix(verbatim + 1);
   }
-  out.append(s, clean_from);
+  out.append(s);
   out.push_back('"');
+}
+
+// `value` in decimal, with leading zeros up to `min_width` digits.
+void append_decimal(std::uint64_t value, std::size_t min_width, Output& out) {
+  char digits[24];
+  const auto length = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, value).ptr - digits);
+  if (length < min_width) out.append(min_width - length, '0');
+  out.append(std::string_view(digits, length));
+}
+
+// ECMA-262 Number::toString(x) (below) for the numbers people write: decimals of at most 15
+// significant digits from 1e-6 to 1e15, which it lays out without exponent. Returns false, having
+// written nothing, for any other x. Tries p = 0, 1, ... fractional digits: with m the integer
+// nearest to |x|·10^p, m / 10^p (both exact values, rounded once) reads back as |x| exactly when
+// the decimal m·10^-p does. The first p that reads back gives the shortest digits: two decimals
+// of at most 15 significant digits never read back as the same (normal) double (DBL_DIG), so
+// there is no other candidate, and |x|·10^p, rounded or not, is within 0.25 of m, so adding 0.5
+// and truncating finds it.
+bool append_short_decimal(double x, Output& out) {
+  constexpr double kMin = 1e-6;
+  constexpr double kLimit = 1e15;
+  const double magnitude = std::fabs(x);
+  if (!(magnitude >= kMin && magnitude < kLimit)) return false;
+  double scale = 1;  // 10^p: exact, as p stays below 22
+  for (std::size_t p = 0; magnitude * scale < kLimit; ++p, scale *= 10) {
+    const auto digits = static_cast<std::uint64_t>(magnitude * scale + 0.5);
+    if (static_cast<double>(digits) / scale != magnitude) continue;
+    // The fractional digits have no trailing zero, p being the fewest that read back.
+    if (x < 0) out.push_back('-');
+    if (magnitude < 1) {  // then p > 0
+      out += "0.";
+      append_decimal(digits, p, out);
+    } else {  // 10^p < 10^15: an integer too
+      const auto unit = static_cast<std::uint64_t>(scale);
+      append_decimal(digits / unit, 1, out);
+      if (p > 0) {
+        out.push_back('.');
+        append_decimal(digits % unit, p, out);
+      }
+    }
+    return true;
+  }
+  return false;
 }
 
 // ECMA-262 Number::toString(x): take the shortest digit string (k digits) that reads back as x,
 // closest to x on ties, and n with x = 0.digits × 10^n; lay it out by the size of n. std::to_chars
 // in scientific form yields exactly those digits, as "d.ddde±XX" with n = XX + 1. (Cross-checked
 // against Node.js on a million random doubles while developing.)
-void append_number(double x, std::string& out) {
+void append_number(double x, Output& out) {
   if (!std::isfinite(x)) throw std::domain_error("jcs: NaN and infinities are not JSON numbers");
   if (x == 0) {  // also −0
     out.push_back('0');
     return;
   }
+  if (append_short_decimal(x, out)) return;
   if (x < 0) out.push_back('-');
   char sci[32];
   const auto [sci_end, ec] = std::to_chars(sci, sci + sizeof sci, std::fabs(x), std::chars_format::scientific);
@@ -136,25 +216,34 @@ void append_number(double x, std::string& out) {
   }
 }
 
-void write_value(const json::Value& value, std::string& out);
+void write_value(const json::Value& value, Output& out);
 
-void write_object(const std::vector<json::Value::Member>& members, std::string& out) {
-  std::vector<const json::Value::Member*> sorted;
-  sorted.reserve(members.size());
-  for (const auto& member : members) sorted.push_back(&member);
+// Writes the members of an object in canonical order, leaving out the one named `*omitted` if
+// `omitted` is given. Sorts pointers, on the stack for objects of usual size.
+void write_object(const std::vector<json::Value::Member>& members, const std::string_view* omitted, Output& out) {
+  using Member = json::Value::Member;
+  constexpr std::size_t kOnStack = 32;
+  std::array<const Member*, kOnStack> on_stack;
+  std::vector<const Member*> on_heap;
+  if (members.size() > kOnStack) on_heap.resize(members.size());
+  const std::span<const Member*> slots = on_heap.empty() ? std::span<const Member*>(on_stack) : on_heap;
+  std::size_t count = 0;
+  for (const Member& member : members)
+    if (omitted == nullptr || member.first != *omitted) slots[count++] = &member;
+  const auto sorted = slots.first(count);
   std::sort(sorted.begin(), sorted.end(),
-            [](const json::Value::Member* x, const json::Value::Member* y) { return utf16_less(x->first, y->first); });
+            [](const Member* x, const Member* y) { return utf16_less(x->first, y->first); });
   out.push_back('{');
-  for (const json::Value::Member* member : sorted) {
-    if (member != sorted.front()) out.push_back(',');
-    write_string(member->first, out);
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    write_string(sorted[i]->first, out);
     out.push_back(':');
-    write_value(member->second, out);
+    write_value(sorted[i]->second, out);
   }
   out.push_back('}');
 }
 
-void write_array(const std::vector<json::Value>& items, std::string& out) {
+void write_array(const std::vector<json::Value>& items, Output& out) {
   out.push_back('[');
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out.push_back(',');
@@ -163,38 +252,52 @@ void write_array(const std::vector<json::Value>& items, std::string& out) {
   out.push_back(']');
 }
 
-void write_value(const json::Value& value, std::string& out) {
+void write_value(const json::Value& value, Output& out) {
   switch (value.kind()) {
     case json::Value::Kind::kNull: out += "null"; return;
     case json::Value::Kind::kBool: out += value.as_bool() ? "true" : "false"; return;
     case json::Value::Kind::kNumber: append_number(value.number(), out); return;
     case json::Value::Kind::kString: write_string(value.as_string(), out); return;
     case json::Value::Kind::kArray: write_array(value.items(), out); return;
-    case json::Value::Kind::kObject: write_object(value.members(), out); return;
+    case json::Value::Kind::kObject: write_object(value.members(), nullptr, out); return;
   }
 }
 
 }  // namespace
 
 std::string serialize(const json::Value& value) {
-  std::string out;
-  write_value(value, out);
-  return out;
+  std::string text;
+  {
+    Output out(text);
+    write_value(value, out);
+  }
+  return text;
+}
+
+void append_without(const json::Value& object, std::string_view omitted, std::string& text) {
+  Output out(text);
+  write_object(object.members(), &omitted, out);
 }
 
 Result<std::string> canonicalize(std::string_view text, const json::Limits& limits) {
   auto parsed = json::parse(text, limits);
   if (!parsed) return parsed.error();
-  std::string out;
-  out.reserve(text.size());  // canonical output is rarely longer than its input
-  write_value(*parsed, out);
-  return out;
+  std::string canonical;
+  canonical.reserve(text.size());  // canonical output is rarely longer than its input
+  {
+    Output out(canonical);
+    write_value(*parsed, out);
+  }
+  return canonical;
 }
 
 std::string format_number(double x) {
-  std::string out;
-  append_number(x, out);
-  return out;
+  std::string text;
+  {
+    Output out(text);
+    append_number(x, out);
+  }
+  return text;
 }
 
 }  // namespace bizra::jcs

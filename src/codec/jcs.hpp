@@ -17,6 +17,11 @@ namespace bizra::jcs {
 // Canonical serialization of a parsed value.
 std::string serialize(const json::Value& value);
 
+// Appends to `out` the canonical serialization of `object` less its member named `omitted`, if it
+// has one: what an in-band signature covers, written without copying the rest of the document.
+// Precondition: object.is_object().
+void append_without(const json::Value& object, std::string_view omitted, std::string& out);
+
 // Parses strictly (json::parse) and serializes canonically. Errors are json::parse's.
 Result<std::string> canonicalize(std::string_view text, const json::Limits& limits = {});
 

@@ -3,11 +3,94 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
+#include <deque>
+#include <new>
 #include <system_error>
 
 namespace bizra::json {
+
+const std::string Value::kNoText;
+const std::vector<Value> Value::kNoItems;
+const std::vector<Value::Member> Value::kNoMembers;
+
+Value::Value(Kind kind) : kind_(kind) {
+  switch (kind_) {
+    case Kind::kNull:
+    case Kind::kBool: return;
+    case Kind::kNumber:
+    case Kind::kString: new (&text_) std::string(); return;
+    case Kind::kArray: new (&items_) std::vector<Value>(); return;
+    case Kind::kObject: new (&members_) std::vector<Member>(); return;
+  }
+}
+
+inline void Value::construct_payload(const Value& from) {
+  switch (kind_) {
+    case Kind::kNull:
+    case Kind::kBool: return;
+    case Kind::kNumber:
+    case Kind::kString: new (&text_) std::string(from.text_); return;
+    case Kind::kArray: new (&items_) std::vector<Value>(from.items_); return;
+    case Kind::kObject: new (&members_) std::vector<Member>(from.members_); return;
+  }
+}
+
+inline void Value::construct_payload(Value&& from) {
+  switch (kind_) {
+    case Kind::kNull:
+    case Kind::kBool: return;
+    case Kind::kNumber:
+    case Kind::kString: new (&text_) std::string(std::move(from.text_)); return;
+    case Kind::kArray: new (&items_) std::vector<Value>(std::move(from.items_)); return;
+    case Kind::kObject: new (&members_) std::vector<Member>(std::move(from.members_)); return;
+  }
+}
+
+inline void Value::destroy_payload() {
+  switch (kind_) {
+    case Kind::kNull:
+    case Kind::kBool: return;
+    case Kind::kNumber:
+    case Kind::kString: text_.~basic_string(); return;
+    case Kind::kArray: items_.~vector(); return;
+    case Kind::kObject: members_.~vector(); return;
+  }
+}
+
+Value::Value(const Value& other) : kind_(other.kind_), bool_(other.bool_), number_(other.number_) {
+  construct_payload(other);
+}
+
+// The moved-from value keeps its kind, with an empty payload.
+Value::Value(Value&& other) noexcept : kind_(other.kind_), bool_(other.bool_), number_(other.number_) {
+  construct_payload(std::move(other));
+}
+
+Value& Value::operator=(const Value& other) {
+  if (this != &other) *this = Value(other);
+  return *this;
+}
+
+Value& Value::operator=(Value&& other) noexcept {
+  if (this == &other) return *this;
+  if (kind_ == Kind::kNull || kind_ == Kind::kBool) {  // nothing to destroy, so `other` is not inside this
+    kind_ = other.kind_;
+    bool_ = other.bool_;
+    number_ = other.number_;
+    construct_payload(std::move(other));
+    return *this;
+  }
+  Value taken(std::move(other));  // first: `other` may be part of this value
+  destroy_payload();
+  kind_ = Kind::kNull;
+  return *this = std::move(taken);
+}
+
+Value::~Value() { destroy_payload(); }
 
 Value Value::boolean(bool b) {
   Value v(Kind::kBool);
@@ -41,10 +124,85 @@ Value Value::object(std::vector<Member> members) {
 }
 
 const Value* Value::find(std::string_view key) const {
-  for (const auto& [name, value] : members_)
+  for (const auto& [name, value] : members())
     if (name == key) return &value;
   return nullptr;
 }
+
+namespace {
+
+// Sixteen bytes, compared lane by lane (a GCC and Clang vector extension: SSE2 on x86-64, NEON on
+// ARM, scalar code elsewhere).
+using Chunk = std::uint8_t __attribute__((vector_size(16)));
+
+// Index, in memory order, of the first byte marked (0xFF) in `marks`, a nonzero part of a chunk.
+std::size_t first_marked_byte(std::uint64_t marks) {
+  const int bit = std::endian::native == std::endian::little ? std::countr_zero(marks) : std::countl_zero(marks);
+  return static_cast<std::size_t>(bit / 8);
+}
+
+}  // namespace
+
+std::size_t verbatim_prefix(std::string_view s) {
+  constexpr std::size_t kChunk = sizeof(Chunk);
+  constexpr std::size_t kHalf = kChunk / 2;
+  // The offset of the first special byte in `bytes`, or kChunk.
+  const auto first_special = [](const Chunk& bytes) {
+    const auto special = (bytes < 0x20) | (bytes == '"') | (bytes == '\\');  // 0xFF or 0 per byte
+    std::uint64_t halves[2];
+    std::memcpy(halves, &special, kChunk);
+    if (halves[0] != 0) return first_marked_byte(halves[0]);
+    if (halves[1] != 0) return kHalf + first_marked_byte(halves[1]);
+    return kChunk;
+  };
+  const auto chunk_at = [&](std::size_t offset) {
+    Chunk bytes;
+    std::memcpy(&bytes, s.data() + offset, kChunk);
+    return bytes;
+  };
+  if (s.size() < 4) {
+    std::size_t i = 0;
+    while (i < s.size() && static_cast<unsigned char>(s[i]) >= 0x20 && s[i] != '"' && s[i] != '\\') ++i;
+    return i;
+  }
+  if (s.size() < kChunk) {
+    // The first and the last `part` bytes (overlapping) as the two halves of a chunk padded with
+    // verbatim bytes: fixed-size loads, where copying the string would call memcpy.
+    const std::size_t part = s.size() < kHalf ? 4 : kHalf;
+    char bytes[kChunk];
+    std::memset(bytes, ' ', kChunk);
+    if (part == kHalf) {
+      std::memcpy(bytes, s.data(), kHalf);
+      std::memcpy(bytes + kHalf, s.data() + s.size() - kHalf, kHalf);
+    } else {
+      std::memcpy(bytes, s.data(), 4);
+      std::memcpy(bytes + kHalf, s.data() + s.size() - 4, 4);
+    }
+    Chunk chunk;
+    std::memcpy(&chunk, bytes, kChunk);
+    const std::size_t special = first_special(chunk);
+    if (special < kHalf) return special;
+    return special < kChunk ? s.size() - part + (special - kHalf) : s.size();
+  }
+  std::size_t i = 0;
+  for (; s.size() - i > kChunk; i += kChunk)
+    if (const std::size_t special = first_special(chunk_at(i)); special < kChunk) return i + special;
+  // The last chunk overlaps bytes already found verbatim, so that no byte is read past the end.
+  const std::size_t last = s.size() - kChunk;
+  return last + first_special(chunk_at(last));
+}
+
+// Turns a null value into a string or number whose text is built in place. The parser's values
+// are short strings mostly, and each move of one copies it: built through the factories, a
+// string would be copied three times before it reaches its place in the tree.
+class TextSetter {
+ public:
+  static void set(Value& null_value, Value::Kind kind, std::string_view text, double number = 0) {
+    new (&null_value.text_) std::string(text);  // first: should it throw, the value stays null
+    null_value.kind_ = kind;
+    null_value.number_ = number;
+  }
+};
 
 std::string_view kind_name(Value::Kind kind) {
   switch (kind) {
@@ -101,6 +259,33 @@ bool is_json_number(std::string_view s) {
   return i == s.size();
 }
 
+// The value of `text`, a JSON number, when it has no exponent and at most 15 digits, as most have:
+// then its digits w and 10^(fraction digits) are exact doubles, and w / 10^fraction, rounded once
+// by the division, is the correctly rounded value (Clinger's fast path; std::from_chars takes it
+// too, after more bookkeeping). Returns false, leaving `value` alone, for other numbers.
+bool short_decimal_value(std::string_view text, double& value) {
+  constexpr int kMaxDigits = 15;
+  static constexpr double kPowersOfTen[kMaxDigits + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const bool negative = text.front() == '-';
+  std::uint64_t digits = 0;
+  int count = 0;
+  int fraction = -1;  // digits after the point, once there is one
+  for (const char c : text.substr(negative ? 1 : 0)) {
+    if (c == '.') {
+      fraction = 0;
+    } else if (!is_digit(c) || ++count > kMaxDigits) {
+      return false;  // an exponent, or too many digits
+    } else {
+      digits = digits * 10 + static_cast<std::uint64_t>(c - '0');
+      fraction += fraction >= 0 ? 1 : 0;
+    }
+  }
+  const double magnitude = static_cast<double>(digits) / kPowersOfTen[std::max(fraction, 0)];
+  value = negative ? -magnitude : magnitude;
+  return true;
+}
+
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -122,13 +307,20 @@ long hex4(const char* p) {
 bool is_high_surrogate(long u) { return u >= 0xD800 && u <= 0xDBFF; }
 bool is_low_surrogate(long u) { return u >= 0xDC00 && u <= 0xDFFF; }
 
+// The first byte at or after `p` (and before `end`, the end of the input) that is not a verbatim
+// string byte, or `p` itself when it is not before `end`.
+const char* skip_verbatim(const char* p, const char* end) {
+  return p < end ? p + verbatim_prefix(std::string_view(p, static_cast<std::size_t>(end - p))) : p;
+}
+
 // Scans the raw string starting after its opening quote and returns the offset (from `raw`) of
 // the first \u escape that is not a well-formed scalar value: a lone or reversed surrogate, or a
 // high surrogate not followed by a low one. Returns -1 if there is none. simdjson does not
 // check the second half of a pair (it would decode "\ud800\ue000" to U+10400), hence this pass.
-// Safe to run because stage 1 has proven the string is closed.
-long find_bad_unicode_escape(const char* raw) {
-  for (const char* p = raw; *p != '"'; ++p) {
+// Safe to run because stage 1 has proven the string is closed (before `end`, the input's end);
+// runs of verbatim bytes are skipped sixteen at a time.
+long find_bad_unicode_escape(const char* raw, const char* end) {
+  for (const char* p = skip_verbatim(raw, end); *p != '"'; p = skip_verbatim(p + 1, end)) {
     if (*p != '\\') continue;
     ++p;  // the escaped character; a quote here is data, not the end
     if (*p != 'u') continue;
@@ -228,10 +420,21 @@ std::size_t locate_scan_error(std::string_view s, simdjson::error_code e) {
   return in_string ? string_start : s.size();
 }
 
+// Where the children of the open container at one depth collect, parsed in place, before they
+// move into a vector of exactly their number: growing a vector per container cost more than the
+// rest of building the tree. Only the one open container at a depth uses its level, and deeper
+// containers use deeper levels, so references to a child stay valid while it is parsed.
+struct Level {
+  std::vector<Value> items;
+  std::vector<Value::Member> members;
+};
+
 class Parser {
  public:
-  // `input` is the text inside the padded copy that simdjson iterates.
-  Parser(std::string_view input, const Limits& limits) : input_(input), limits_(limits) {}
+  // `input` is the text inside the padded copy that simdjson iterates. `levels` may hold leftovers
+  // (each container clears its level); a deque, so that adding levels moves none.
+  Parser(std::string_view input, const Limits& limits, std::deque<Level>& levels)
+      : input_(input), limits_(limits), levels_(levels) {}
 
   // `doc` is the input wrapped as the only element of an array (see parse()).
   Result<Value> run(od::document& doc) {
@@ -273,7 +476,7 @@ class Parser {
     return fail("bad_json", "unexpected content after the JSON value", trailing);
   }
 
-  // `depth` counts the arrays and objects enclosing `v`.
+  // `depth` counts the arrays and objects enclosing `v`; `out` is a null value, to receive it.
   bool parse_node(od::value v, std::size_t depth, Value& out) {
     const std::string_view token = v.raw_json_token();  // up to the next structural character
     od::json_type type{};
@@ -316,40 +519,59 @@ class Parser {
     return fail("too_deep", "nesting deeper than " + std::to_string(max_depth), where);
   }
 
+  // The level for the children of a container at `depth`, emptied.
+  Level& level(std::size_t depth) {
+    while (levels_.size() <= depth) levels_.emplace_back();
+    Level& level = levels_[depth];
+    level.items.clear();
+    level.members.clear();
+    return level;
+  }
+
   bool parse_array(od::array& array, std::size_t depth, Value& out) {
-    std::vector<Value> items;
+    std::vector<Value>& items = level(depth).items;
     for (auto element : array) {
       od::value item;
       if (auto e = std::move(element).get(item)) return fail_simdjson(e, nullptr);
-      items.push_back(Value::null());
-      if (!parse_node(item, depth, items.back())) {
+      if (!parse_node(item, depth, items.emplace_back(Value::null()))) {
         prepend_to_path("[" + std::to_string(items.size() - 1) + "]");
         return false;
       }
     }
-    out = Value::array(std::move(items));
+    out = Value::array(moved_out(items));
     return true;
   }
 
   bool parse_object(od::object& object, std::size_t depth, const char* where, Value& out) {
-    std::vector<Value::Member> members;
+    std::vector<Value::Member>& members = level(depth).members;
     for (auto field_result : object) {
       od::field field;
-      std::string_view key;
       if (auto e = std::move(field_result).get(field)) return fail_simdjson(e, nullptr);
       const char* raw_key = field.key().raw();
-      if (!check_unicode_escapes(raw_key)) return false;
-      if (auto e = field.unescaped_key().get(key)) return fail_simdjson(e, raw_key - 1);
-      members.emplace_back(std::string(key), Value::null());
-      if (!parse_node(field.value(), depth, members.back().second)) {
+      std::string_view key = verbatim_string(raw_key);
+      if (key.data() == nullptr) {
+        if (!check_unicode_escapes(raw_key)) return false;
+        if (auto e = field.unescaped_key().get(key)) return fail_simdjson(e, raw_key - 1);
+      }
+      Value& child = members
+                         .emplace_back(std::piecewise_construct, std::forward_as_tuple(key),
+                                       std::forward_as_tuple(Value::null()))
+                         .second;
+      if (!parse_node(field.value(), depth, child)) {
         prepend_to_path("." + printable(key));
         return false;
       }
     }
     if (const std::string* duplicate = find_duplicate_key(members))
       return fail("duplicate_key", "duplicate key \"" + printable(*duplicate) + "\" in the object", where);
-    out = Value::object(std::move(members));
+    out = Value::object(moved_out(members));
     return true;
+  }
+
+  // The children collected in a level, moved into a vector of exactly their number.
+  template <typename T>
+  static std::vector<T> moved_out(std::vector<T>& children) {
+    return std::vector<T>(std::make_move_iterator(children.begin()), std::make_move_iterator(children.end()));
   }
 
   // Sorting is only worth its allocation for objects larger than attestations use; quadratic
@@ -371,30 +593,46 @@ class Parser {
     return it == keys.end() ? nullptr : *it;
   }
 
-  // The double comes from std::from_chars (correctly rounded), not from simdjson: 3.0.1 misreads
-  // long decimals, e.g. 0.10000000000000000000001 as 1.86e-05 (simdjson issue #2093).
+  // The double is correctly rounded by us (short_decimal_value) or std::from_chars, not read by
+  // simdjson: 3.0.1 misreads long decimals, e.g. 0.10000000000000000000001 as 1.86e-05 (simdjson
+  // issue #2093).
   bool parse_number(std::string_view text, Value& out) {
     if (!is_json_number(text)) return fail("bad_json", "invalid number", text.data());
     double value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    // The grammar is checked, so only the range can fail: overflow to infinity, or a nonzero
-    // number that would round to zero.
-    if (ec != std::errc() || end != text.data() + text.size())
-      return fail("bad_number", "number " + printable(text) + " is outside the double range", text.data());
-    out = Value::number(std::string(text), value);
+    if (!short_decimal_value(text, value)) {
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      // The grammar is checked, so only the range can fail: overflow to infinity, or a nonzero
+      // number that would round to zero.
+      if (ec != std::errc() || end != text.data() + text.size())
+        return fail("bad_number", "number " + printable(text) + " is outside the double range", text.data());
+    }
+    TextSetter::set(out, Value::Kind::kNumber, text, value);
     return true;
   }
 
   bool parse_string(od::value& v, const char* quote, Value& out) {
+    if (const std::string_view verbatim = verbatim_string(quote + 1); verbatim.data() != nullptr) {
+      TextSetter::set(out, Value::Kind::kString, verbatim);
+      return true;
+    }
     if (!check_unicode_escapes(quote + 1)) return false;
     std::string_view s;
     if (auto e = v.get_string().get(s)) return fail_simdjson(e, quote);
-    out = Value::string(std::string(s));
+    TextSetter::set(out, Value::Kind::kString, s);
     return true;
   }
 
+  // The raw string starting after its opening quote, when it has no escapes: then it is its own
+  // value, as stage 1 has validated its UTF-8 and the absence of control characters, and neither
+  // the escape check nor simdjson's unescaping needs to see it. Otherwise a null view.
+  std::string_view verbatim_string(const char* raw) const {
+    const char* end = skip_verbatim(raw, input_.data() + input_.size());
+    if (*end != '"') return {};
+    return std::string_view(raw, static_cast<std::size_t>(end - raw));
+  }
+
   bool check_unicode_escapes(const char* raw) {
-    const long bad = find_bad_unicode_escape(raw);
+    const long bad = find_bad_unicode_escape(raw, input_.data() + input_.size());
     return bad < 0 || fail("bad_json", "invalid \\u escape (malformed, or an unpaired surrogate)", raw + bad);
   }
 
@@ -421,6 +659,7 @@ class Parser {
 
   std::string_view input_;
   const Limits& limits_;
+  std::deque<Level>& levels_;
   od::document* doc_ = nullptr;
   std::string_view code_;
   std::string what_;
@@ -428,11 +667,12 @@ class Parser {
   bool path_truncated_ = false;
 };
 
-// The parser and padded copy are reused per thread: allocating them per call would cost more
-// than parsing a typical ~1 KiB attestation.
+// The parser, padded copy and child levels are reused per thread: allocating them per call would
+// cost more than parsing a typical ~1 KiB attestation.
 struct Scratch {
   od::parser parser;
   std::string padded;
+  std::deque<Level> levels;
 };
 
 }  // namespace
@@ -462,7 +702,13 @@ Result<Value> parse(std::string_view text, const Limits& limits) {
   od::document doc;
   if (auto e = scratch.parser.iterate(scratch.padded.data(), length, scratch.padded.size()).get(doc))
     return Error("bad_json", describe(e) + " at byte " + std::to_string(locate_scan_error(text, e)));
-  return Parser(std::string_view(scratch.padded).substr(1, text.size()), limits).run(doc);
+  const std::string_view input = std::string_view(scratch.padded).substr(1, text.size());
+  Result<Value> value = Parser(input, limits, scratch.levels).run(doc);
+  // The levels keep their room for the next document, unless a large one would leave them
+  // holding much memory for the rest of the thread's life.
+  constexpr std::size_t kLargeInput = 64 * 1024;
+  if (text.size() > kLargeInput) scratch.levels.clear();
+  return value;
 }
 
 }  // namespace bizra::json

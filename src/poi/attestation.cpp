@@ -50,66 +50,9 @@ std::string_view with_article(json::Value::Kind kind) {
   return "a value";
 }
 
-Status expect_kind(const json::Value& v, const Path& path, json::Value::Kind kind) {
-  if (v.kind() == kind) return ok_status();
+Error wrong_kind(const json::Value& v, const Path& path, json::Value::Kind kind) {
   return malformed(path,
                    "expected " + std::string(with_article(kind)) + ", got " + std::string(json::kind_name(v.kind())));
-}
-
-// `v` is an object all of whose member names are in `allowed` (spec §1: unknown members are
-// rejected everywhere, so that nothing unsigned-for can ride along in a signed document).
-Status expect_object(const json::Value& v, const Path& path, std::initializer_list<std::string_view> allowed) {
-  BIZRA_TRY(expect_kind(v, path, json::Value::Kind::kObject));
-  for (const auto& [key, value] : v.members())
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) return malformed(path / key, "unknown member");
-  return ok_status();
-}
-
-// One convert() per member type: checks the JSON type at `path` and stores the value.
-Status convert(const json::Value& v, const Path& path, std::string& out) {
-  BIZRA_TRY(expect_kind(v, path, json::Value::Kind::kString));
-  out = v.as_string();
-  return ok_status();
-}
-
-Status convert(const json::Value& v, const Path& path, std::uint64_t& out) {
-  BIZRA_TRY(expect_kind(v, path, json::Value::Kind::kNumber));
-  const auto value = decimal::to_scaled(v.number_text(), 0);
-  if (!value || *value < 0 || static_cast<std::uint64_t>(*value) > kMaxInteger)
-    return malformed(path, "expected an integer in [0, 2^53-1]");
-  out = static_cast<std::uint64_t>(*value);
-  return ok_status();
-}
-
-Status convert(const json::Value& v, const Path& path, NumberMap& out) {
-  BIZRA_TRY(expect_kind(v, path, json::Value::Kind::kObject));
-  out.clear();
-  out.reserve(v.members().size());
-  for (const auto& [key, value] : v.members()) {
-    BIZRA_TRY(expect_kind(value, path / key, json::Value::Kind::kNumber));
-    out.emplace_back(key, value.number_text());
-  }
-  return ok_status();
-}
-
-Status convert(const json::Value& v, const Path& path, std::vector<std::string>& out) {
-  BIZRA_TRY(expect_kind(v, path, json::Value::Kind::kArray));
-  out.clear();
-  for (std::size_t i = 0; i < v.items().size(); ++i) BIZRA_TRY(convert(v.items()[i], path[i], out.emplace_back()));
-  return ok_status();
-}
-
-Status convert(const json::Value& v, const Path& path, Anchor& out);
-Status convert(const json::Value& v, const Path& path, Attester& out);
-Status convert(const json::Value& v, const Path& path, Resources& out);
-Status convert(const json::Value& v, const Path& path, Evidence& out);
-Status convert(const json::Value& v, const Path& path, Measurement& out);
-Status convert(const json::Value& v, const Path& path, Benchmarks& out);
-Status convert(const json::Value& v, const Path& path, SignatureField& out);
-
-template <typename T>
-Status convert(const json::Value& v, const Path& path, std::optional<T>& out) {
-  return convert(v, path, out.emplace());
 }
 
 template <typename T>
@@ -117,90 +60,147 @@ constexpr bool kIsOptional = false;
 template <typename T>
 constexpr bool kIsOptional<std::optional<T>> = true;
 
-// Reads member `key` of `object` into `out`; a std::optional member may be absent.
-template <typename T>
-Status member(const json::Value& object, const Path& path, std::string_view key, T& out) {
-  const json::Value* v = object.find(key);
-  if (v != nullptr) return convert(*v, path / key, out);
-  if constexpr (kIsOptional<T>)
-    return ok_status();
-  else
-    return malformed(path / key, "missing");
-}
+// Reads a parsed document into an Attestation (rule 1), member by member, in a fixed order: the
+// first defect found stops it and becomes error(). Each check returns false once it has failed,
+// so that reading a good document builds no Status or message at all (it makes a few hundred
+// checks).
+class Reader {
+ public:
+  bool read(const json::Value& v, Attestation& out) {
+    const Path root;
+    return expect_object(v, root,
+                         {"version", "anchor", "attester", "resources", "evidence", "measurement", "benchmarks",
+                          "time_window", "nonce", "signature"}) &&
+           member(v, root, "version", out.version) && member(v, root, "anchor", out.anchor) &&
+           member(v, root, "attester", out.attester) && member(v, root, "resources", out.resources) &&
+           member(v, root, "evidence", out.evidence) && member(v, root, "measurement", out.measurement) &&
+           member(v, root, "benchmarks", out.benchmarks) && member(v, root, "time_window", out.time_window) &&
+           member(v, root, "nonce", out.nonce) && member(v, root, "signature", out.signature);
+  }
 
-Status convert(const json::Value& v, const Path& path, Anchor& out) {
-  BIZRA_TRY(expect_object(v, path, {"chain_id", "genesis_root", "block_ref"}));
-  BIZRA_TRY(member(v, path, "chain_id", out.chain_id));
-  BIZRA_TRY(member(v, path, "genesis_root", out.genesis_root));
-  return member(v, path, "block_ref", out.block_ref);
-}
+  Error error() && { return std::move(*error_); }  // after read() returned false
 
-Status convert(const json::Value& v, const Path& path, Attester& out) {
-  BIZRA_TRY(expect_object(v, path, {"id", "pubkey"}));
-  BIZRA_TRY(member(v, path, "id", out.id));
-  return member(v, path, "pubkey", out.pubkey);
-}
+ private:
+  bool fail(Error error) {
+    error_.emplace(std::move(error));
+    return false;
+  }
 
-Status convert(const json::Value& v, const Path& path, Resources& out) {
-  BIZRA_TRY(expect_object(v, path, {"cpu_cores", "ram_gb", "gpu_vram_gb", "wallclock_sec"}));
-  BIZRA_TRY(member(v, path, "cpu_cores", out.cpu_cores));
-  BIZRA_TRY(member(v, path, "ram_gb", out.ram_gb));
-  BIZRA_TRY(member(v, path, "gpu_vram_gb", out.gpu_vram_gb));
-  return member(v, path, "wallclock_sec", out.wallclock_sec);
-}
+  bool expect_kind(const json::Value& v, const Path& path, json::Value::Kind kind) {
+    return v.kind() == kind || fail(wrong_kind(v, path, kind));
+  }
 
-Status convert(const json::Value& v, const Path& path, Evidence& out) {
-  BIZRA_TRY(
-      expect_object(v, path, {"pack_sha256", "pack_bytes", "files_processed", "redactions_count", "methodology_ref"}));
-  BIZRA_TRY(member(v, path, "pack_sha256", out.pack_sha256));
-  BIZRA_TRY(member(v, path, "pack_bytes", out.pack_bytes));
-  BIZRA_TRY(member(v, path, "files_processed", out.files_processed));
-  BIZRA_TRY(member(v, path, "redactions_count", out.redactions_count));
-  return member(v, path, "methodology_ref", out.methodology_ref);
-}
+  // `v` is an object all of whose member names are in `allowed` (spec §1: unknown members are
+  // rejected everywhere, so that nothing unsigned-for can ride along in a signed document).
+  bool expect_object(const json::Value& v, const Path& path, std::initializer_list<std::string_view> allowed) {
+    if (!expect_kind(v, path, json::Value::Kind::kObject)) return false;
+    for (const auto& [key, value] : v.members())
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+        return fail(malformed(path / key, "unknown member"));
+    return true;
+  }
 
-Status convert(const json::Value& v, const Path& path, Measurement& out) {
-  BIZRA_TRY(expect_object(v, path, {"dimensions", "weights", "impact_score"}));
-  BIZRA_TRY(member(v, path, "dimensions", out.dimensions));
-  if (out.dimensions.size() > kMaxDimensions)
-    return malformed(path / "dimensions", "more than " + std::to_string(kMaxDimensions) + " dimensions");
-  BIZRA_TRY(member(v, path, "weights", out.weights));
-  const json::Value* score = v.find("impact_score");
-  if (score == nullptr) return malformed(path / "impact_score", "missing");
-  BIZRA_TRY(expect_kind(*score, path / "impact_score", json::Value::Kind::kNumber));
-  out.impact_score = score->number_text();
-  return ok_status();
-}
+  // Reads member `key` of `object` into `out`; a std::optional member may be absent.
+  template <typename T>
+  bool member(const json::Value& object, const Path& path, std::string_view key, T& out) {
+    const json::Value* v = object.find(key);
+    if (v != nullptr) return convert(*v, path / key, out);
+    return kIsOptional<T> || fail(malformed(path / key, "missing"));
+  }
 
-Status convert(const json::Value& v, const Path& path, Benchmarks& out) {
-  BIZRA_TRY(expect_object(v, path, {"pre", "post", "delta"}));
-  BIZRA_TRY(member(v, path, "pre", out.pre));
-  BIZRA_TRY(member(v, path, "post", out.post));
-  return member(v, path, "delta", out.delta);
-}
+  // One convert() per member type: checks the JSON type at `path` and stores the value.
+  bool convert(const json::Value& v, const Path& path, std::string& out) {
+    if (!expect_kind(v, path, json::Value::Kind::kString)) return false;
+    out = v.as_string();
+    return true;
+  }
 
-Status convert(const json::Value& v, const Path& path, SignatureField& out) {
-  BIZRA_TRY(expect_object(v, path, {"alg", "sig_base16"}));
-  BIZRA_TRY(member(v, path, "alg", out.alg));
-  return member(v, path, "sig_base16", out.sig_base16);
-}
+  bool convert(const json::Value& v, const Path& path, std::uint64_t& out) {
+    if (!expect_kind(v, path, json::Value::Kind::kNumber)) return false;
+    const auto value = decimal::to_scaled(v.number_text(), 0);
+    if (!value || *value < 0 || static_cast<std::uint64_t>(*value) > kMaxInteger)
+      return fail(malformed(path, "expected an integer in [0, 2^53-1]"));
+    out = static_cast<std::uint64_t>(*value);
+    return true;
+  }
 
-Status convert(const json::Value& v, Attestation& out) {
-  const Path root;
-  BIZRA_TRY(expect_object(v, root,
-                          {"version", "anchor", "attester", "resources", "evidence", "measurement", "benchmarks",
-                           "time_window", "nonce", "signature"}));
-  BIZRA_TRY(member(v, root, "version", out.version));
-  BIZRA_TRY(member(v, root, "anchor", out.anchor));
-  BIZRA_TRY(member(v, root, "attester", out.attester));
-  BIZRA_TRY(member(v, root, "resources", out.resources));
-  BIZRA_TRY(member(v, root, "evidence", out.evidence));
-  BIZRA_TRY(member(v, root, "measurement", out.measurement));
-  BIZRA_TRY(member(v, root, "benchmarks", out.benchmarks));
-  BIZRA_TRY(member(v, root, "time_window", out.time_window));
-  BIZRA_TRY(member(v, root, "nonce", out.nonce));
-  return member(v, root, "signature", out.signature);
-}
+  bool convert(const json::Value& v, const Path& path, NumberMap& out) {
+    if (!expect_kind(v, path, json::Value::Kind::kObject)) return false;
+    out.clear();
+    out.reserve(v.members().size());
+    for (const auto& [key, value] : v.members()) {
+      if (!expect_kind(value, path / key, json::Value::Kind::kNumber)) return false;
+      out.emplace_back(key, value.number_text());
+    }
+    return true;
+  }
+
+  bool convert(const json::Value& v, const Path& path, std::vector<std::string>& out) {
+    if (!expect_kind(v, path, json::Value::Kind::kArray)) return false;
+    out.clear();
+    out.reserve(v.items().size());
+    for (std::size_t i = 0; i < v.items().size(); ++i)
+      if (!convert(v.items()[i], path[i], out.emplace_back())) return false;
+    return true;
+  }
+
+  template <typename T>
+  bool convert(const json::Value& v, const Path& path, std::optional<T>& out) {
+    return convert(v, path, out.emplace());
+  }
+
+  bool convert(const json::Value& v, const Path& path, Anchor& out) {
+    return expect_object(v, path, {"chain_id", "genesis_root", "block_ref"}) &&
+           member(v, path, "chain_id", out.chain_id) && member(v, path, "genesis_root", out.genesis_root) &&
+           member(v, path, "block_ref", out.block_ref);
+  }
+
+  bool convert(const json::Value& v, const Path& path, Attester& out) {
+    return expect_object(v, path, {"id", "pubkey"}) && member(v, path, "id", out.id) &&
+           member(v, path, "pubkey", out.pubkey);
+  }
+
+  bool convert(const json::Value& v, const Path& path, Resources& out) {
+    return expect_object(v, path, {"cpu_cores", "ram_gb", "gpu_vram_gb", "wallclock_sec"}) &&
+           member(v, path, "cpu_cores", out.cpu_cores) && member(v, path, "ram_gb", out.ram_gb) &&
+           member(v, path, "gpu_vram_gb", out.gpu_vram_gb) && member(v, path, "wallclock_sec", out.wallclock_sec);
+  }
+
+  bool convert(const json::Value& v, const Path& path, Evidence& out) {
+    return expect_object(v, path,
+                         {"pack_sha256", "pack_bytes", "files_processed", "redactions_count", "methodology_ref"}) &&
+           member(v, path, "pack_sha256", out.pack_sha256) && member(v, path, "pack_bytes", out.pack_bytes) &&
+           member(v, path, "files_processed", out.files_processed) &&
+           member(v, path, "redactions_count", out.redactions_count) &&
+           member(v, path, "methodology_ref", out.methodology_ref);
+  }
+
+  bool convert(const json::Value& v, const Path& path, Measurement& out) {
+    if (!expect_object(v, path, {"dimensions", "weights", "impact_score"}) ||
+        !member(v, path, "dimensions", out.dimensions))
+      return false;
+    if (out.dimensions.size() > kMaxDimensions)
+      return fail(malformed(path / "dimensions", "more than " + std::to_string(kMaxDimensions) + " dimensions"));
+    if (!member(v, path, "weights", out.weights)) return false;
+    const json::Value* score = v.find("impact_score");
+    if (score == nullptr) return fail(malformed(path / "impact_score", "missing"));
+    if (!expect_kind(*score, path / "impact_score", json::Value::Kind::kNumber)) return false;
+    out.impact_score = score->number_text();
+    return true;
+  }
+
+  bool convert(const json::Value& v, const Path& path, Benchmarks& out) {
+    return expect_object(v, path, {"pre", "post", "delta"}) && member(v, path, "pre", out.pre) &&
+           member(v, path, "post", out.post) && member(v, path, "delta", out.delta);
+  }
+
+  bool convert(const json::Value& v, const Path& path, SignatureField& out) {
+    return expect_object(v, path, {"alg", "sig_base16"}) && member(v, path, "alg", out.alg) &&
+           member(v, path, "sig_base16", out.sig_base16);
+  }
+
+  std::optional<Error> error_;
+};
 
 // The strict JSON parse shared by parse() and sign(): size first, with a message of our own.
 Result<json::Value> parse_json(std::string_view text) {
@@ -227,13 +227,18 @@ Result<Attestation> parse(std::string_view text) {
   auto value = parse_json(text);
   if (!value) return value.error();
   Attestation out;
-  BIZRA_TRY(convert(*value, out));
+  if (Reader reader; !reader.read(*value, out)) return std::move(reader).error();
   out.json = std::move(*value);
   return out;
 }
 
 std::string canonical_form(const json::Value& document) {
-  return jcs::serialize(json::Value::object(members_without_signature(document)));
+  // Attestations are about 1 KiB; starting from an empty string would reallocate seven times.
+  constexpr std::size_t kInitialCapacity = 2048;
+  std::string out;
+  out.reserve(kInitialCapacity);
+  jcs::append_without(document, kSignatureMember, out);
+  return out;
 }
 
 Hash32 digest_of(std::string_view canonical) { return crypto::blake3(canonical); }
@@ -249,9 +254,9 @@ SignedMessage signed_message(const Hash32& digest) {
 Result<std::string> sign(std::string_view document, const crypto::SecretKey& key) {
   auto value = parse_json(document);
   if (!value) return value.error();
-  BIZRA_TRY(expect_kind(*value, Path{}, json::Value::Kind::kObject));
+  if (!value->is_object()) return wrong_kind(*value, Path{}, json::Value::Kind::kObject);
+  const Hash32 digest = digest_of(canonical_form(*value));
   auto members = members_without_signature(*value);
-  const Hash32 digest = digest_of(jcs::serialize(json::Value::object(members)));
   const crypto::Signature signature = key.sign(signed_message(digest).span());
   members.emplace_back(std::string(kSignatureMember),
                        json::Value::object({{"alg", json::Value::string("ed25519")},

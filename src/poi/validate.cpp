@@ -1,6 +1,7 @@
 #include "poi/validate.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "base/hex.hpp"
 #include "crypto/identity.hpp"
@@ -26,13 +27,29 @@ std::string shown(std::string_view s) {
 
 bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-// 2·N lowercase hex digits, decoded; nullopt for any other spelling.
+// The value of each lowercase hex digit, and -1 for every other character.
+constexpr std::array<std::int8_t, 256> kLowerHexDigits = [] {
+  constexpr std::string_view kDigits = "0123456789abcdef";
+  std::array<std::int8_t, 256> values{};
+  values.fill(-1);
+  for (std::size_t d = 0; d < kDigits.size(); ++d)
+    values[static_cast<unsigned char>(kDigits[d])] = static_cast<std::int8_t>(d);
+  return values;
+}();
+
+// 2·N lowercase hex digits, decoded; nullopt for any other spelling. Checked and decoded in one
+// pass without allocating (hex::decode does both), as every attestation has five of them.
 template <std::size_t N>
 std::optional<FixedBytes<N>> lower_hex(std::string_view s) {
-  if (s.size() != 2 * N || !hex::is_lower_hex(s)) return std::nullopt;
-  auto bytes = hex::decode_fixed<N>(s);
-  if (!bytes) return std::nullopt;
-  return *bytes;
+  if (s.size() != 2 * N) return std::nullopt;
+  FixedBytes<N> out;
+  for (std::size_t i = 0; i < N; ++i) {
+    const int high = kLowerHexDigits[static_cast<unsigned char>(s[2 * i])];
+    const int low = kLowerHexDigits[static_cast<unsigned char>(s[2 * i + 1])];
+    if (high < 0 || low < 0) return std::nullopt;
+    out.bytes[i] = static_cast<std::uint8_t>(high << 4 | low);
+  }
+  return out;
 }
 
 // Rule 2.
@@ -62,11 +79,11 @@ Status check_anchor(const Attestation& doc, const ValidationContext& context, Va
 Status check_attester(const Attestation& doc, ValidatedAttestation& out) {
   auto pubkey = crypto::parse_public_key(doc.attester.pubkey);
   if (!pubkey) return fail("bad_attester", "attester.pubkey", "expected \"ed25519:\" and 64 lowercase hex digits");
-  const std::string id = crypto::account_id(*pubkey);
+  std::string id = crypto::account_id(*pubkey);
   if (doc.attester.id != id)
     return fail("bad_attester", "attester.id", shown(doc.attester.id) + " does not match attester.pubkey (" + id + ")");
   out.pubkey = *pubkey;
-  out.attester_id = id;
+  out.attester_id = std::move(id);
   return ok_status();
 }
 
@@ -137,6 +154,8 @@ const std::int64_t* find(const MicroMap& map, std::string_view name) {
 Status check_measurement(const Attestation& doc, ValidatedAttestation& out) {
   constexpr std::string_view kCode = "bad_measurement";
   constexpr std::int64_t kOne = decimal::kMicro;
+  out.dimensions.reserve(doc.measurement.dimensions.size());
+  out.weights.reserve(doc.measurement.weights.size());
   for (const auto& [name, literal] : doc.measurement.dimensions) {
     auto micro = micro_in(kCode, "measurement.dimensions", name, literal, 0, kOne, "[0, 1]");
     if (!micro) return micro.error();

@@ -86,6 +86,16 @@ TEST(JcsNumber, MatchesEcmascriptNumberToString) {
       {1e-27, "1e-27"},
       {123e-20, "1.23e-18"},
       {12.34e5, "1234000"},
+      // Around the limits of the short path (up to 15 significant digits, 1e-6 to 1e15).
+      {999999999999999.9, "999999999999999.9"},
+      {123456789012345.6, "123456789012345.6"},
+      {999999999999999.0, "999999999999999"},
+      {1e15, "1000000000000000"},
+      {1.0000000000000002, "1.0000000000000002"},
+      {0.000001234, "0.000001234"},
+      {9.999e-7, "9.999e-7"},
+      {-24.5, "-24.5"},
+      {0.695, "0.695"},
   };
   for (const auto& [value, text] : table) EXPECT_EQ(format_number(value), text) << text;
 }
@@ -163,6 +173,28 @@ TEST(JcsSerialize, HandBuiltValues) {
   EXPECT_EQ(serialize(v), "{\"a\":{},\"b\":[1,false,null,[]],\"c\":\"x\"}");
   // Numbers are serialized from their double, not their text.
   EXPECT_EQ(serialize(Value::number("1E2", 100.0)), "100");
+}
+
+TEST(JcsSerialize, AppendsAnObjectWithoutOneMember) {
+  using json::Value;
+  const Value v = Value::object({
+      {"signature", Value::object({{"alg", Value::string("ed25519")}})},
+      {"b", Value::number("2", 2)},
+      {"a", Value::array({Value::string("x")})},
+  });
+  std::string out = "prefix:";
+  append_without(v, "signature", out);
+  EXPECT_EQ(out, "prefix:{\"a\":[\"x\"],\"b\":2}");
+  out.clear();
+  append_without(v, "absent", out);
+  EXPECT_EQ(out, serialize(v));
+  // Only the top level loses the member.
+  out.clear();
+  append_without(Value::object({{"x", Value::object({{"x", Value::null()}})}}), "x", out);
+  EXPECT_EQ(out, "{}");
+  out.clear();
+  append_without(Value::object({{"y", Value::object({{"x", Value::null()}})}}), "x", out);
+  EXPECT_EQ(out, "{\"y\":{\"x\":null}}");
 }
 
 TEST(JcsCanonicalize, PassesParseErrorsThrough) {

@@ -314,6 +314,83 @@ TEST(JsonParse, ReusesItsScratchSafelyAcrossCalls) {
   EXPECT_EQ(parse_ok("\"s\"").as_string(), "s");
 }
 
+// A Value holds only the payload of its kind (json.hpp): copies, moves and assignments must carry
+// each kind whole, also when a value is assigned one of its own members.
+TEST(JsonValue, CopiesMovesAndAssignmentsKeepEveryKind) {
+  const std::string long_text = "longer than the sixteen bytes a string keeps inline";
+  const Value doc = parse_ok(R"({"s": ")" + long_text + R"(", "n": -1.50, "a": [1, "x", null], "o": {"k": true}})");
+  const auto check = [&](const Value& v) {
+    ASSERT_TRUE(v.is_object());
+    ASSERT_EQ(v.members().size(), 4u);
+    EXPECT_EQ(v.find("s")->as_string(), long_text);
+    EXPECT_EQ(v.find("n")->number_text(), "-1.50");
+    EXPECT_EQ(v.find("n")->number(), -1.5);
+    ASSERT_EQ(v.find("a")->items().size(), 3u);
+    EXPECT_EQ(v.find("a")->items()[1].as_string(), "x");
+    EXPECT_TRUE(v.find("a")->items()[2].is_null());
+    EXPECT_TRUE(v.find("o")->find("k")->as_bool());
+  };
+  Value copy = doc;
+  check(copy);
+  Value moved = std::move(copy);
+  check(moved);
+  Value assigned = Value::string("replaced");
+  assigned = doc;
+  check(assigned);
+  assigned = Value::number("7", 7);
+  EXPECT_EQ(assigned.number_text(), "7");
+  assigned = moved;
+  assigned = *assigned.find("o");  // the source lives inside the target
+  ASSERT_TRUE(assigned.is_object());
+  EXPECT_TRUE(assigned.find("k")->as_bool());
+  moved = std::move(*moved.find("a"));
+  ASSERT_TRUE(moved.is_array());
+  EXPECT_EQ(moved.items().size(), 3u);
+  check(doc);
+  // Accessors of another kind give empty values.
+  EXPECT_TRUE(Value::string("x").items().empty());
+  EXPECT_TRUE(Value::number("1", 1).members().empty());
+  EXPECT_EQ(Value::null().as_string(), "");
+  EXPECT_EQ(Value::array({}).number_text(), "");
+}
+
+// The parser reuses its per-thread buffers for the children of containers, and drops them after
+// a large document: neither may show in the next document.
+TEST(JsonParse, LargeDocumentsThenSmallOnes) {
+  std::string large = "[";
+  for (int i = 0; i < 10000; ++i) large += std::string(i > 0 ? "," : "") + R"({"k":[1,"two",{"x":null}]})";
+  large += "]";
+  ASSERT_GT(large.size(), std::size_t{64} * 1024);
+  const Value big = parse_ok(large, {.max_bytes = large.size()});
+  ASSERT_EQ(big.items().size(), 10000u);
+  EXPECT_EQ(big.items()[9999].find("k")->items()[1].as_string(), "two");
+  const Value small = parse_ok(R"({"a": [{"b": 1}], "c": {}})");
+  ASSERT_EQ(small.members().size(), 2u);
+  EXPECT_EQ(small.find("a")->items()[0].find("b")->number(), 1.0);
+  EXPECT_TRUE(small.find("c")->members().empty());
+  EXPECT_EQ(code_of(R"({"a": [1, 2, {"b": 1, "b": 2}]})"), "duplicate_key");
+  EXPECT_EQ(parse_ok("[[1], [2, 3]]").items()[1].items().size(), 2u);
+}
+
+TEST(JsonVerbatimPrefix, StopsAtTheFirstByteThatNeedsEscaping) {
+  // Every length around the 4-, 8- and 16-byte steps it reads in, with a special byte at every
+  // place; DEL, spaces and bytes above 0x7F need no escaping.
+  const std::string verbatim_bytes = "a \x7f\xc3\xa9z\xff";
+  for (std::size_t length = 0; length <= 40; ++length) {
+    std::string plain;
+    for (std::size_t i = 0; i < length; ++i) plain.push_back(verbatim_bytes[i % verbatim_bytes.size()]);
+    EXPECT_EQ(verbatim_prefix(plain), length);
+    for (std::size_t at = 0; at < length; ++at) {
+      for (const char special : {'"', '\\', '\0', '\x1f'}) {
+        std::string s = plain;
+        s[at] = special;
+        if (at + 1 < length) s[length - 1] = '"';  // a later special byte does not count
+        EXPECT_EQ(verbatim_prefix(s), at) << "length " << length << ", special byte at " << at;
+      }
+    }
+  }
+}
+
 TEST(JsonValue, FactoriesAndKindNames) {
   EXPECT_EQ(Value::boolean(true).kind(), Value::Kind::kBool);
   const Value n = Value::number("1.50", 1.5);
