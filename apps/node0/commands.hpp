@@ -15,5 +15,6 @@ struct ExitWithCode {
 void add_version_command(CLI::App& app);
 void add_keygen_command(CLI::App& app);
 void add_attest_command(CLI::App& app);
+void add_sim_command(CLI::App& app);
 
 }  // namespace node0

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   node0::add_version_command(app);
   node0::add_keygen_command(app);
   node0::add_attest_command(app);
+  node0::add_sim_command(app);
   try {
     app.parse(argc, argv);
   } catch (const node0::ExitWithCode& e) {
