@@ -7,12 +7,13 @@
 #   make coverage     the test suite with gcovr line/branch coverage (build/coverage/coverage.txt)
 #   make bench-micro  Google Benchmark micro-benchmarks (not part of `make test`)
 #   make fuzz         run every libFuzzer target for FUZZ_SECONDS each (default 60)
+#   make scale-study  consensus scale study in the simulator -> docs/consensus.md §8 (~25 min)
 
 SHELL := /bin/bash
 FUZZ_SECONDS ?= 60
 NODE0 := build/release/apps/node0/node0
 
-.PHONY: setup test run build test-asan test-tsan coverage bench-micro fuzz fuzz-build clean
+.PHONY: setup test run build test-asan test-tsan coverage bench-micro fuzz fuzz-build scale-study clean
 
 setup:
 	@scripts/setup.sh
@@ -63,6 +64,10 @@ fuzz: fuzz-build
 	  $$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz-findings/$$name/ \
 	    fuzz-findings/$$name tests/fuzz/corpus/$${name#fuzz_} || exit 1; \
 	done
+
+scale-study: setup build/release/CMakeCache.txt
+	cmake --build --preset release --target node0
+	bench/scale_study.py --node0 $(NODE0)
 
 clean:
 	rm -rf build

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git python3
   clang-14 libclang-rt-14-dev llvm-14 gcovr
   # libraries
   libsodium-dev libssl-dev libboost1.81-dev librocksdb-dev libsimdjson-dev

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "base/file.hpp"
 #include "base/hex.hpp"
 #include "codec/jcs.hpp"
 #include "codec/json.hpp"
@@ -26,36 +27,13 @@ using bizra::Error;
 using bizra::Result;
 
 constexpr int kExitInvalid = 1;  // the attestation is invalid (verify)
-constexpr int kExitError = 2;    // could not run: bad flags, unreadable files
-
-[[noreturn]] void fail(const std::string& what) { throw CLI::RuntimeError(what, kExitError); }
-
-template <typename T>
-T must(Result<T> result, std::string_view context) {
-  if (!result) fail(result.error().with_context(context).to_string());
-  return std::move(*result);
-}
 
 std::int64_t clock_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// An attestation file, refused before it is read whole when it is over the size limit. The
-// stat check gives a clear error for regular files; the capped read covers pipes and races.
 std::string read_attestation_file(const std::string& path) {
-  std::error_code ec;
-  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > poi::kMaxDocumentBytes)
-    fail(path + ": " + std::to_string(size) + " bytes; attestations are at most " +
-         std::to_string(poi::kMaxDocumentBytes) + " bytes");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path + ": cannot open");
-  std::string text(poi::kMaxDocumentBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) fail(path + ": read error");
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > poi::kMaxDocumentBytes)
-    fail(path + ": more than " + std::to_string(poi::kMaxDocumentBytes) + " bytes; refused");
-  return text;
+  return must(bizra::read_bounded_file(path, poi::kMaxDocumentBytes), "attestation file");
 }
 
 bizra::Hash32 parse_hash(const std::string& text, std::string_view flag) {

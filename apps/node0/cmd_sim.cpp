@@ -20,7 +20,6 @@ namespace sim = bizra::sim;
 namespace json = bizra::json;
 
 constexpr int kExitViolation = 1;  // some run broke an invariant
-constexpr int kExitError = 2;      // bad flags
 
 constexpr const char* kDescription =
     R"(Deterministic consensus simulator: runs the real consensus core of every validator
@@ -35,6 +34,9 @@ Faults (all heal by GST; the run then checks that every honest node commits agai
   --partition I,J@T1-T2    nodes I,J,... are cut off from the rest from T1 to T2 ms (repeatable)
   --crash N@T1-T2          node N crashes at T1 ms, restarts from its persisted state at T2 ms
                            (repeatable; a crash mid-step performs only part of the step's outputs)
+  --down K                 K honest validators (picked from the seed) never start: crashed for
+                           the whole run, never healed; with the Byzantine ones under 1/3 of the
+                           weight; liveness is required of the others only
   --byzantine K --fault KINDS
                            K validators (picked from the seed, under 1/3 of the weight) misbehave;
                            KINDS is a comma list, Byzantine node k taking kind k mod len:
@@ -52,13 +54,7 @@ Faults (all heal by GST; the run then checks that every honest node commits agai
   --mutation NAME          TEST ONLY: every core runs a deliberately broken safety rule
                            (ignore-last-voted-round, ignore-tc-high-qc); the run should then fail)";
 
-[[noreturn]] void fail(const std::string& what) { throw CLI::RuntimeError(what, kExitError); }
 
-template <typename T>
-T must(bizra::Result<T> result) {
-  if (!result) fail(result.error().to_string());
-  return std::move(*result);
-}
 
 struct Options {
   std::uint64_t seed = 1;
@@ -66,6 +62,7 @@ struct Options {
   std::uint32_t validators = 4;
   std::string weights = "equal";
   std::uint32_t byzantine = 0;
+  std::uint32_t down = 0;
   std::string faults = "equivocate";
   std::string loss = "0";
   std::string dup = "0";
@@ -122,6 +119,7 @@ sim::Scenario scenario_for(const Options& o, std::uint64_t seed) {
   if (o.weights != "equal" && o.weights != "random") fail("--weights: equal or random");
   s.random_weights = o.weights == "random";
   s.byzantine = o.byzantine;
+  s.down = o.down;
   s.faults = faults;
   s.network.latency = must(sim::LatencyModel::parse(o.latency));
   s.network.loss_ppm = probability(o.loss, "--loss");
@@ -250,6 +248,7 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("--validators", o->validators, "Number of validators (1..1024)");
   cmd->add_option("--weights", o->weights, "equal (all 1) or random (1..10, from the seed)");
   cmd->add_option("--byzantine", o->byzantine, "Byzantine validators (their weight must stay below 1/3)");
+  cmd->add_option("--down", o->down, "Honest validators down for the whole run (with the Byzantine ones: under 1/3)");
   cmd->add_option("--fault", o->faults, "Byzantine behaviour(s), comma separated (see below)");
   cmd->add_option("--loss", o->loss, "Message loss probability before GST");
   cmd->add_option("--dup", o->dup, "Message duplication probability before GST");

@@ -4,7 +4,30 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/error.hpp"
+
 namespace node0 {
+
+// Exit code of a command that could not run (bad flags, unreadable files, a failed start); 1 is
+// a command's negative verdict (e.g. `attest verify` of an invalid document).
+inline constexpr int kExitError = 2;
+
+// Ends the command with `what` on stderr and exit code kExitError.
+[[noreturn]] inline void fail(const std::string& what) { throw CLI::RuntimeError(what, kExitError); }
+
+// The value, or fail() with the error ("context: code: message").
+template <typename T>
+T must(bizra::Result<T> result, std::string_view context = {}) {
+  if (!result) fail(context.empty() ? result.error().to_string() : result.error().with_context(context).to_string());
+  return std::move(*result);
+}
+inline void must(bizra::Status status, std::string_view context = {}) {
+  if (!status) fail(context.empty() ? status.error().to_string() : status.error().with_context(context).to_string());
+}
 
 // Thrown by a command that has already printed its verdict and only needs to set the exit code
 // (e.g. `attest verify` printing "bad_nonce: ..."): main returns `code` and prints nothing more.

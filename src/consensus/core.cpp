@@ -47,6 +47,15 @@ const TimeoutCert* as_pointer(const std::optional<TimeoutCert>& tc) { return tc 
 
 }  // namespace
 
+std::uint64_t round_timer_ms(std::uint64_t base_ms, std::uint32_t percent, std::uint32_t max_exponent,
+                             std::uint32_t tc_streak) {
+  __extension__ typedef unsigned __int128 Wide;
+  Wide duration = base_ms;
+  for (std::uint32_t k = std::min(tc_streak, max_exponent); k > 0 && duration <= kMaxU64; --k)
+    duration = (duration * percent + 99) / 100;
+  return duration > kMaxU64 ? kMaxU64 : static_cast<std::uint64_t>(duration);
+}
+
 struct Core::Impl {
   Impl(CoreConfig c, std::unique_ptr<Signer> s, PayloadSource& p, RestoredState restored);
 
@@ -463,12 +472,8 @@ void Core::Impl::arm_timer() {
   if (can_sign()) out->push_back(SetTimer{round, saturating_add(now, timer_duration())});
 }
 
-// base * 2^min(k, max_backoff_exponent), k = consecutive rounds ended by TC; saturating.
 std::uint64_t Core::Impl::timer_duration() const {
-  __extension__ typedef unsigned __int128 Wide;
-  const std::uint32_t exponent = std::min({tc_streak, config.max_backoff_exponent, std::uint32_t{63}});
-  const Wide duration = static_cast<Wide>(config.base_timeout_ms) << exponent;
-  return duration > kMaxU64 ? kMaxU64 : static_cast<std::uint64_t>(duration);
+  return round_timer_ms(config.base_timeout_ms, config.backoff_percent, config.max_backoff_exponent, tc_streak);
 }
 
 // ---- signing ----------------------------------------------------------------------------------------

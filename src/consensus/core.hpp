@@ -38,13 +38,22 @@ class PayloadSource {
   virtual bool payload_valid(ByteSpan payload) = 0;
 };
 
+// The pacemaker's timer for a round entered after `tc_streak` consecutive rounds ended by TC:
+// base * (percent/100)^min(tc_streak, max_exponent), each step rounded up; saturating.
+std::uint64_t round_timer_ms(std::uint64_t base_ms, std::uint32_t percent, std::uint32_t max_exponent,
+                             std::uint32_t tc_streak);
+
 struct CoreConfig {
   std::string chain_id;
   Epoch epoch = 0;
   ValidatorSet validators;
   std::optional<ValidatorIndex> self;  // nullopt: a non-validator full node (never signs)
   std::uint64_t base_timeout_ms = 1000;
-  std::uint32_t max_backoff_exponent = 6;
+  // Round timer: base * (backoff_percent / 100)^min(k, max_backoff_exponent), k = consecutive
+  // rounds that ended by TC (round_timer_ms). A mild factor: a crashed leader also ends rounds
+  // by TC, and a steep one (2^k) turns a few crashed leaders in a row into seconds of silence.
+  std::uint32_t backoff_percent = 150;
+  std::uint32_t max_backoff_exponent = 8;
   std::size_t max_payload_bytes = 1 << 20;
   std::uint64_t max_clock_skew_ms = 5000;  // a proposal's timestamp may not exceed now + this
   Block genesis;                           // round 0, height 0 (make_genesis); its id must be

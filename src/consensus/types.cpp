@@ -357,6 +357,32 @@ Bytes encode(const Message& message) {
   return std::move(w).take();
 }
 
+Bytes encode_block(const Block& block) {
+  codec::Writer w(256 + block.payload.size());
+  write_block(w, block);
+  return std::move(w).take();
+}
+
+Result<Block> decode_block(ByteSpan bytes, const WireLimits& limits) {
+  codec::Reader r(bytes);
+  Block block = read_block(r, limits);
+  BIZRA_TRY(r.finish());
+  return block;
+}
+
+Bytes encode_qc(const QuorumCert& qc) {
+  codec::Writer w(256);
+  codec_detail::write_qc(w, qc);
+  return std::move(w).take();
+}
+
+Result<QuorumCert> decode_qc(ByteSpan bytes) {
+  codec::Reader r(bytes);
+  QuorumCert qc = codec_detail::read_qc(r);
+  BIZRA_TRY(r.finish());
+  return qc;
+}
+
 Result<Message> decode_message(ByteSpan bytes, const WireLimits& limits) {
   codec::Reader r(bytes);
   Result<Message> message = read_message(r, limits);

@@ -188,6 +188,13 @@ Bytes encode(const Message& message);
 // (unknown tag, bool not 0/1, max_blocks out of range), "bad_bitmap", "bad_block_id".
 Result<Message> decode_message(ByteSpan bytes, const WireLimits& limits);
 
+// One block / one QC on its own (what a node stores), in the encodings messages use.
+// decode_block errors: as decode_message's; decode_qc: codec::Reader's codes, "bad_bitmap".
+Bytes encode_block(const Block& block);
+Result<Block> decode_block(ByteSpan bytes, const WireLimits& limits);
+Bytes encode_qc(const QuorumCert& qc);
+Result<QuorumCert> decode_qc(ByteSpan bytes);
+
 // Pieces of the message encoding, shared with the persisted safety state (safety.hpp).
 namespace codec_detail {
 void write_qc(codec::Writer& w, const QuorumCert& qc);

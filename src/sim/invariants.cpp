@@ -31,7 +31,8 @@ std::string_view name(ViolationKind kind) {
   return "?";
 }
 
-Checker::Checker(std::vector<bool> honest) : honest_(std::move(honest)), last_(honest_.size()) {}
+Checker::Checker(std::vector<bool> honest)
+    : honest_(std::move(honest)), down_(honest_.size(), false), last_(honest_.size()) {}
 
 void Checker::fail(ViolationKind kind, ValidatorIndex node, Time at, std::string detail) {
   if (!violation_) violation_ = Violation{kind, at, node, std::move(detail)};
@@ -106,8 +107,9 @@ void Checker::arm_liveness(Time deadline) {
   liveness_deadline_ = deadline;
   height_at_gst_.clear();
   for (const Tip& tip : last_) height_at_gst_.push_back(tip.height);
-  progressed_.assign(honest_.size(), false);
-  laggards_ = static_cast<std::size_t>(std::count(honest_.begin(), honest_.end(), true));
+  progressed_ = down_;  // nothing is expected of a node that never runs
+  laggards_ = 0;
+  for (std::size_t i = 0; i < honest_.size(); ++i) if (honest_[i] && !down_[i]) ++laggards_;
   recovered_at_.reset();
 }
 

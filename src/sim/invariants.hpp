@@ -9,7 +9,7 @@
 //  - State agreement: every honest node reaches the same state digest and receipts digest at
 //    each height it executes.
 //  - Liveness: after GST every honest node commits a new block before a deadline.
-// Byzantine nodes are exempt from all of them. The first violation is kept; the simulator stops
+// Byzantine nodes are exempt from all of them; nodes down for the whole run from liveness. The first violation is kept; the simulator stops
 // there and prints it with the seed and the trace tail.
 
 #include <cstdint>
@@ -45,6 +45,8 @@ class Checker {
   explicit Checker(std::vector<bool> honest);
 
   bool honest(ValidatorIndex node) const { return honest_[node]; }
+  // An honest node that is down for the whole run: it is not expected to show liveness.
+  void mark_down(ValidatorIndex node) { down_[node] = true; }
 
   // The next block the node reports committed.
   void on_commit(ValidatorIndex node, const consensus::Block& block, Time at);
@@ -81,6 +83,7 @@ class Checker {
   void fail(ViolationKind kind, ValidatorIndex node, Time at, std::string detail);
 
   std::vector<bool> honest_;
+  std::vector<bool> down_;
   std::vector<Tip> last_;                       // per node: its last committed block
   std::vector<Hash32> chain_;                   // chain_[h - 1]: the block first committed at height h
   std::vector<std::pair<Hash32, Hash32>> digests_;  // per height - 1: (state, receipts) first seen

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <span>
 
+#include "consensus/core.hpp"
 #include "sim/flags.hpp"
 #include "sim/rng.hpp"
 
@@ -14,8 +16,7 @@ namespace {
 constexpr std::uint64_t kWeightStream = 0x77656967;     // "weig"
 constexpr std::uint64_t kByzantineStream = 0x62797a61;  // "byza"
 constexpr std::uint64_t kScenarioStream = 0x7363656e;   // "scen"
-
-constexpr std::uint32_t kMaxBackoffExponent = 6;  // consensus::CoreConfig's default
+constexpr std::uint64_t kDownStream = 0x646f776e;       // "down"
 
 Error bad_scenario(std::string message) { return Error("bad_scenario", std::move(message)); }
 
@@ -101,6 +102,7 @@ std::string Scenario::to_flags() const {
     flags += " --fault ";
     for (std::size_t i = 0; i < faults.size(); ++i) flags += (i > 0 ? "," : "") + std::string(name(faults[i]));
   }
+  if (down > 0) flags += " --down " + std::to_string(down);
   flags += " --latency " + network.latency.to_text();
   flags += " --loss " + probability_text(network.loss_ppm) + " --dup " + probability_text(network.duplicate_ppm);
   for (const auto& p : network.partitions) flags += " --partition " + p.to_text();
@@ -123,10 +125,20 @@ std::string Scenario::to_flags() const {
 Result<Scenario> resolve(Scenario s) {
   if (s.network.gst == 0) s.network.gst = derived_gst(s);
   if (s.base_timeout_ms == 0) s.base_timeout_ms = derived_base_timeout_ms(s);
-  if (s.liveness_window == 0) s.liveness_window = 30 * (s.base_timeout_ms << kMaxBackoffExponent) * kMillis;
+  if (s.liveness_window == 0) {
+    const consensus::CoreConfig defaults;
+    const std::uint64_t longest_round = consensus::round_timer_ms(
+        s.base_timeout_ms, defaults.backoff_percent, defaults.max_backoff_exponent, defaults.max_backoff_exponent);
+    s.liveness_window = 30 * longest_round * kMillis;
+  }
   if (!s.scheme) s.scheme = s.validators <= 16 ? SignatureScheme::kEd25519 : SignatureScheme::kInsecureMac;
   BIZRA_TRY(check(s));
   BIZRA_TRY(byzantine_nodes(s));
+  const auto down = down_nodes(s);
+  if (!down) return down.error();
+  for (const auto& c : s.crashes)
+    if (std::binary_search(down->begin(), down->end(), c.node))
+      return bad_scenario("crash " + c.to_text() + ": that node is down for the whole run (--down)");
   return s;
 }
 
@@ -139,26 +151,49 @@ std::vector<std::uint64_t> validator_weights(const Scenario& s) {
   return weights;
 }
 
-Result<std::vector<ValidatorIndex>> byzantine_nodes(const Scenario& s) {
+namespace {
+
+// A seeded permutation of the nodes, then greedily every node not in `taken` whose weight keeps
+// `weight` (the weight already taken) below a third of the total, until `count` are chosen.
+std::vector<ValidatorIndex> pick_below_third(const Scenario& s, std::uint64_t stream, std::uint32_t count,
+                                             std::span<const ValidatorIndex> taken) {
   const auto weights = validator_weights(s);
   const std::uint64_t total = std::accumulate(weights.begin(), weights.end(), std::uint64_t{0});
-  Rng rng(mix(s.seed, kByzantineStream));
-  std::vector<ValidatorIndex> chosen;
   std::uint64_t weight = 0;
-  // A seeded permutation, then greedily every node whose weight keeps the coalition below 1/3.
+  for (const ValidatorIndex i : taken) weight += weights[i];
+  Rng rng(mix(s.seed, stream));
   std::vector<ValidatorIndex> order(s.validators);
   std::iota(order.begin(), order.end(), ValidatorIndex{0});
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  std::vector<ValidatorIndex> chosen;
   for (const ValidatorIndex i : order) {
-    if (chosen.size() == s.byzantine) break;
+    if (chosen.size() == count) break;
+    if (std::find(taken.begin(), taken.end(), i) != taken.end()) continue;
     if ((weight + weights[i]) * 3 < total) {
       chosen.push_back(i);
       weight += weights[i];
     }
   }
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+}  // namespace
+
+Result<std::vector<ValidatorIndex>> byzantine_nodes(const Scenario& s) {
+  auto chosen = pick_below_third(s, kByzantineStream, s.byzantine, {});
   if (chosen.size() < s.byzantine)
     return bad_scenario(std::to_string(s.byzantine) + " Byzantine validators would hold a third of the weight or more");
-  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+Result<std::vector<ValidatorIndex>> down_nodes(const Scenario& s) {
+  const auto byzantine = byzantine_nodes(s);
+  if (!byzantine) return byzantine.error();
+  auto chosen = pick_below_third(s, kDownStream, s.down, *byzantine);
+  if (chosen.size() < s.down)
+    return bad_scenario(std::to_string(s.down) + " down validators and " + std::to_string(s.byzantine) +
+                        " Byzantine ones would hold a third of the weight or more");
   return chosen;
 }
 

@@ -47,6 +47,7 @@ struct Scenario {
   bool random_weights = false;  // weights drawn from [1, 10], else all equal
   std::uint32_t byzantine = 0;  // chosen from the seed; their weight stays below a third
   std::vector<Fault> faults = {Fault::kEquivocate};  // Byzantine node k behaves as faults[k % size]
+  std::uint32_t down = 0;       // honest nodes, chosen from the seed, that never start (crashed for good)
   NetworkConfig network;        // network.gst: 0 derives it (see resolve())
   std::vector<CrashSpec> crashes;
   Time duration = 20 * kSeconds;
@@ -74,6 +75,11 @@ std::vector<std::uint64_t> validator_weights(const Scenario& scenario);
 // The Byzantine validators, ascending: `byzantine` of them picked from the seed, each added only
 // while their total weight stays below a third. Errors: "bad_scenario" when that is impossible.
 Result<std::vector<ValidatorIndex>> byzantine_nodes(const Scenario& scenario);
+
+// The validators that are down for the whole run, ascending: `down` honest ones picked from the
+// seed, each added only while they and the Byzantine ones together stay below a third of the
+// weight (so the others still form a quorum). Errors: "bad_scenario" when that is impossible.
+Result<std::vector<ValidatorIndex>> down_nodes(const Scenario& scenario);
 
 // A scenario drawn from the seed, for randomized testing: weights, up to f Byzantine nodes of the
 // given fault kinds (at least one when faults is not empty), latency model, loss, duplication,

@@ -94,6 +94,7 @@ struct Node {
   std::unique_ptr<SimPayloadSource> payloads;
   std::unique_ptr<consensus::Core> core;
   bool up = true;
+  bool down = false;  // one of Scenario::down: never runs
   std::uint64_t incarnation = 0;  // bumps at each crash: events of an earlier life are void
   std::uint64_t timer_generation = 0;
   std::deque<Input> inbox;
@@ -238,6 +239,12 @@ void Simulation::build_nodes() {
     node.core = make_core(node);
     node.inbox.push_back(Input{Input::Kind::kStart, 0, nullptr, 0});
   }
+  const auto down = down_nodes(scenario_);
+  for (const ValidatorIndex i : *down) {
+    nodes_[i].up = false;
+    nodes_[i].down = true;
+    checker_.mark_down(i);
+  }
   for (const CrashSpec& c : scenario_.crashes) {
     queue_.schedule(c.at, node_event(Event::Kind::kCrash, c.node));
     queue_.schedule(c.restart, node_event(Event::Kind::kRestart, c.node));
@@ -269,7 +276,8 @@ std::unique_ptr<consensus::Core> Simulation::make_core(Node& node) {
 // ---------------------------------------------------------------------------------------------
 
 RunResult Simulation::run() {
-  for (Node& node : nodes_) start_step(node);
+  for (Node& node : nodes_)
+    if (node.up) start_step(node);
   while (!queue_.empty() && !checker_.violation() && !finished()) {
     auto entry = queue_.pop();
     now_ = entry.time;
@@ -307,7 +315,7 @@ void Simulation::handle(const Event& event) {
       if (node.up) crash(node);
       break;
     case Event::Kind::kRestart:
-      if (!node.up) restart(node);
+      if (!node.up && !node.down) restart(node);
       break;
     case Event::Kind::kGst:
       gst_reached_ = true;
@@ -579,7 +587,7 @@ Metrics Simulation::metrics() {
   Metrics m = counters_;
   bool first = true;
   for (const Node& node : nodes_) {
-    if (!checker_.honest(node.index)) continue;
+    if (!checker_.honest(node.index) || node.down) continue;
     const Height height = checker_.committed_height(node.index);
     m.committed_min = first ? height : std::min(m.committed_min, height);
     m.committed_max = std::max(m.committed_max, height);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "harness.hpp"
 #include "poi/evidence.hpp"
 
@@ -488,6 +490,17 @@ TEST_F(CoreTest, MutationLetsAValidatorVoteTwice) {
 
 // --- pacemaker ---------------------------------------------------------------------------------------
 
+TEST(RoundTimer, GrowsByThePercentPerTcRoundRoundedUpAndSaturates) {
+  EXPECT_EQ(round_timer_ms(1000, 150, 8, 0), 1000u);
+  EXPECT_EQ(round_timer_ms(1000, 150, 8, 1), 1500u);
+  EXPECT_EQ(round_timer_ms(1000, 150, 8, 3), 3375u);
+  EXPECT_EQ(round_timer_ms(1000, 150, 8, 100), round_timer_ms(1000, 150, 8, 8));  // capped exponent
+  EXPECT_EQ(round_timer_ms(101, 150, 8, 1), 152u);                                   // 151.5 rounds up
+  EXPECT_EQ(round_timer_ms(1000, 200, 6, 6), 64000u);                                // 2^k when asked
+  EXPECT_EQ(round_timer_ms(std::numeric_limits<std::uint64_t>::max() / 2, 300, 8, 8),
+            std::numeric_limits<std::uint64_t>::max());
+}
+
 TEST_F(CoreTest, TimerBacksOffAfterConsecutiveTcsAndResetsOnQc) {
   CoreConfig config = c.config(0);
   config.max_backoff_exponent = 2;
@@ -502,7 +515,7 @@ TEST_F(CoreTest, TimerBacksOffAfterConsecutiveTcsAndResetsOnQc) {
     ASSERT_EQ(core.current_round(), r + 1);
     durations.push_back(std::get<SetTimer>(out[find_output<SetTimer>(out)]).deadline_ms - kNow);
   }
-  EXPECT_EQ(durations, (std::vector<std::uint64_t>{2000, 4000, 4000, 4000}));
+  EXPECT_EQ(durations, (std::vector<std::uint64_t>{1500, 2250, 2250, 2250}));  // x1.5 per TC, capped
   out.clear();
   core.on_message(1, c.timeout(1, 7, c.qc_all(5, crypto::blake3("q"))), kNow, out);
   ASSERT_EQ(core.current_round(), 6u);

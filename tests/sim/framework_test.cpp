@@ -267,6 +267,29 @@ TEST(SimScenario, ResolveRejectsFaultsThatDoNotHeal) {
   EXPECT_FALSE(resolve(crash).ok());
 }
 
+TEST(SimScenario, DownAndByzantineTogetherStayBelowAThird) {
+  Scenario s;
+  s.validators = 10;
+  s.down = 3;
+  const auto down = down_nodes(s);
+  ASSERT_TRUE(down.ok());
+  EXPECT_EQ(down->size(), 3u);
+  s.down = 4;  // 4/10 > 1/3
+  EXPECT_EQ(resolve(s).error().code(), "bad_scenario");
+  s.down = 2;
+  s.byzantine = 2;  // 4/10 together
+  EXPECT_EQ(resolve(s).error().code(), "bad_scenario");
+  s.byzantine = 1;
+  const auto ok = resolve(s);
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  const std::vector<ValidatorIndex> byzantine = byzantine_nodes(*ok).value();
+  const std::vector<ValidatorIndex> never_up = down_nodes(*ok).value();
+  for (const auto i : never_up) EXPECT_FALSE(std::binary_search(byzantine.begin(), byzantine.end(), i));
+  // A node that never runs cannot also crash and restart.
+  s.crashes.push_back(CrashSpec{never_up.front(), kMillis, 2 * kMillis});
+  EXPECT_EQ(resolve(s).error().code(), "bad_scenario");
+}
+
 TEST(SimScenario, RandomScenariosAreValidAndVaried) {
   std::set<std::string> latencies;
   std::size_t with_partitions = 0, with_crashes = 0, with_byzantine = 0;
@@ -383,6 +406,19 @@ TEST(SimChecker, LivenessNeedsEveryHonestNodeToCommitAfterGst) {
   ASSERT_TRUE(checker.violation().has_value());
   EXPECT_EQ(checker.violation()->kind, ViolationKind::kLiveness);
   EXPECT_EQ(checker.violation()->node, 1u);
+}
+
+TEST(SimChecker, NodesDownForTheWholeRunOweNoLiveness) {
+  Checker checker({true, true, true});
+  checker.mark_down(2);
+  checker.arm_liveness(100);
+  const auto b1 = block_at(1, {}, 0);
+  checker.on_commit(0, b1, 10);
+  EXPECT_FALSE(checker.all_progressed());
+  checker.on_commit(1, b1, 20);
+  EXPECT_TRUE(checker.all_progressed());  // node 2 never ran
+  checker.check_liveness(100);
+  EXPECT_FALSE(checker.violation().has_value());
 }
 
 // --- keys ------------------------------------------------------------------------------------

@@ -105,6 +105,29 @@ TEST(SimScenarios, HonestValidatorsOnly) {
   EXPECT_GT(lost, 0u);
 }
 
+// f validators down for the whole run (alone, and beside Byzantine ones within the 1/3 bound):
+// the others keep committing, and still agree, through every crashed leader's timeouts.
+TEST(SimScenarios, ValidatorsDownForTheWholeRun) {
+  for (const std::uint32_t n : {4u, 7u, 10u}) {
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+      Scenario s;
+      s.seed = 23000 + n * 100 + seed;
+      s.validators = n;
+      s.down = (n - 1) / 3;
+      s.network.latency = seed % 2 == 0 ? LatencyModel::wan() : LatencyModel::lan();
+      s.scheme = SignatureScheme::kInsecureMac;
+      if (n == 10 && seed > 3) {  // 2 down + 1 equivocating: 3 of 10 < 1/3
+        s.down = 2;
+        s.byzantine = 1;
+      }
+      const auto result = run(s);
+      ASSERT_TRUE(result.ok()) << result.error().to_string();
+      EXPECT_FALSE(result->violation.has_value()) << failure_report(*result);
+      EXPECT_GT(result->metrics.committed_min, 2u) << s.to_flags();
+    }
+  }
+}
+
 // Production signatures (Ed25519) rather than the fast sim-only scheme.
 TEST(SimScenarios, Ed25519Signatures) {
   const std::vector<Fault> all(kAllFaults.begin(), kAllFaults.end());
