@@ -2,7 +2,7 @@
 # configures once, and builds incrementally, so re-running is quick.
 #
 #   make test         build everything and run the whole test suite (CI runs exactly this)
-#   make run          the node's main job
+#   make run          the node's main job: a local 4-validator devnet (Ctrl-C stops it)
 #   make test-asan    the test suite under ASan + UBSan      make test-tsan   ... under TSan
 #   make coverage     the test suite with gcovr line/branch coverage (build/coverage/coverage.txt)
 #   make bench-micro  Google Benchmark micro-benchmarks (not part of `make test`)
@@ -31,9 +31,13 @@ build: setup fuzz-build build/release/CMakeCache.txt
 test: build
 	ctest --preset release
 
+# The main job: a local 4-validator devnet (fresh keys and genesis in devnet/, or the network
+# already there), with a one-line status per second; Ctrl-C stops it. DEVNET_FLAGS adds flags,
+# e.g. make run DEVNET_FLAGS="--load 200".
+DEVNET_FLAGS ?=
 run: setup build/release/CMakeCache.txt
 	cmake --build --preset release --target node0
-	$(NODE0) --help
+	$(NODE0) devnet --validators 4 --dir devnet $(DEVNET_FLAGS)
 
 test-asan: setup build/asan/CMakeCache.txt
 	cmake --build --preset asan

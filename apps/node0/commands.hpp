@@ -39,5 +39,7 @@ void add_version_command(CLI::App& app);
 void add_keygen_command(CLI::App& app);
 void add_attest_command(CLI::App& app);
 void add_sim_command(CLI::App& app);
+void add_node_commands(CLI::App& app);    // init, genesis, run
+void add_devnet_commands(CLI::App& app);  // devnet, load
 
 }  // namespace node0

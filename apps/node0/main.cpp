@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   node0::add_keygen_command(app);
   node0::add_attest_command(app);
   node0::add_sim_command(app);
+  node0::add_node_commands(app);
+  node0::add_devnet_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const node0::ExitWithCode& e) {

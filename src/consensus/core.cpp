@@ -104,6 +104,7 @@ struct Core::Impl {
   std::uint64_t timer_duration() const;
   void try_propose();
   std::optional<Block> build_block(const Block& parent);
+  bool should_idle(const Block& parent) const;
   void consider_vote(const Block& b, const TimeoutCert* tc, ValidatorIndex from);
   void send_vote(const Block& b);
   void local_timeout();
@@ -129,7 +130,8 @@ struct Core::Impl {
   Round round = 1;
   Round proposed_round = 0;
   bool proposed_in_input = false;  // see try_propose
-  Round deferred_proposal = 0;     // the round whose proposal waits for an immediate timer
+  Round deferred_proposal = 0;     // the round whose proposal waits for a timer (immediate, or idle)
+  Round idle_wait_round = 0;       // the round in which the leader already waited for payload
   std::uint32_t tc_streak = 0;  // consecutive rounds that ended by TC (timer back-off exponent)
   std::optional<Error> fault;
 
@@ -499,6 +501,12 @@ void Core::Impl::try_propose() {
   const Block* parent = tree.find(qc.block_id);
   if (parent == nullptr) return;  // retried when the block arrives (link)
   if (!safe_to_vote(safety, round, qc.round, tc, config.safety_mutation).ok()) return;
+  if (should_idle(*parent)) {
+    idle_wait_round = round;
+    deferred_proposal = round;
+    out->push_back(SetTimer{round, saturating_add(now, config.idle_proposal_delay_ms)});
+    return;
+  }
   std::optional<Block> block = build_block(*parent);
   if (!block || !tree.insert(*block).ok()) return;
   proposed_round = round;
@@ -508,6 +516,16 @@ void Core::Impl::try_propose() {
   out->push_back(PersistSafety{safety});
   out->push_back(Broadcast{ProposalMsg{*block, tc ? std::optional<TimeoutCert>(*tc) : std::nullopt}});
   send_vote(*block);
+}
+
+// Waits (once per round) when there is nothing to propose and nothing uncommitted that needs
+// descendants to commit it.
+bool Core::Impl::should_idle(const Block& parent) const {
+  if (config.idle_proposal_delay_ms == 0 || idle_wait_round == round || payloads.has_pending()) return false;
+  const Hash32& committed = tree.committed_tip().id;
+  for (const Block* b = &parent; b != nullptr && b->id != committed; b = tree.find(b->header.parent_id))
+    if (payloads.carries_transactions(b->payload)) return false;
+  return true;
 }
 
 std::optional<Block> Core::Impl::build_block(const Block& parent) {
@@ -605,6 +623,12 @@ void Core::on_message(ValidatorIndex from, const Message& message, std::uint64_t
 void Core::on_timeout(Round round, std::uint64_t now_ms, Outputs& out) {
   impl_->begin(now_ms, out);
   if (!impl_->fault) impl_->on_timer(round);
+}
+
+void Core::on_payload_available(std::uint64_t now_ms, Outputs& out) {
+  impl_->begin(now_ms, out);
+  if (!impl_->fault && impl_->deferred_proposal == impl_->round && impl_->idle_wait_round == impl_->round)
+    impl_->on_timer(impl_->round);
 }
 
 Round Core::current_round() const { return impl_->round; }

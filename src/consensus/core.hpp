@@ -36,6 +36,12 @@ class PayloadSource {
   virtual Bytes next_payload(Height height, const Hash32& parent, std::size_t max_bytes) = 0;
   // Whether a proposed payload is acceptable (structure, limits): an invalid one gets no vote.
   virtual bool payload_valid(ByteSpan payload) = 0;
+  // Whether next_payload would carry transactions now. A leader with none may wait before
+  // proposing an empty block (CoreConfig::idle_proposal_delay_ms).
+  virtual bool has_pending() { return true; }
+  // Whether a payload carries transactions: only then do its descendants have to follow soon,
+  // to commit it by the 2-chain rule.
+  virtual bool carries_transactions(ByteSpan payload) { return !payload.empty(); }
 };
 
 // The pacemaker's timer for a round entered after `tc_streak` consecutive rounds ended by TC:
@@ -54,6 +60,11 @@ struct CoreConfig {
   // by TC, and a steep one (2^k) turns a few crashed leaders in a row into seconds of silence.
   std::uint32_t backoff_percent = 150;
   std::uint32_t max_backoff_exponent = 8;
+  // A leader with nothing to propose, above a chain whose uncommitted blocks carry nothing,
+  // waits this long (or until on_payload_available) before proposing an empty block, so an idle
+  // network does not write hundreds of empty blocks a second. 0: never waits (the simulator).
+  // Must stay well below base_timeout_ms, or idle rounds end by timeout.
+  std::uint64_t idle_proposal_delay_ms = 0;
   std::size_t max_payload_bytes = 1 << 20;
   std::uint64_t max_clock_skew_ms = 5000;  // a proposal's timestamp may not exceed now + this
   Block genesis;                           // round 0, height 0 (make_genesis); its id must be
@@ -136,6 +147,8 @@ class Core {
   // no QC or TC the node times it out, and re-broadcasts its timeout each time the re-armed
   // timer fires again.
   void on_timeout(Round round, std::uint64_t now_ms, Outputs& out);
+  // The payload source has transactions again: a leader waiting out its idle delay proposes now.
+  void on_payload_available(std::uint64_t now_ms, Outputs& out);
 
   Round current_round() const;
   Height committed_height() const;

@@ -237,6 +237,36 @@ TEST_F(CoreTest, LeaderProposesOnStartAndPersistsBeforeBroadcasting) {
   EXPECT_EQ(count_outputs<SetTimer>(out), 1u);
 }
 
+// With nothing to propose, a leader waits out the idle delay (or until payload arrives) before
+// proposing an empty block; with the delay at 0 (the default) it never waits.
+TEST_F(CoreTest, IdleLeaderWaitsForPayloadOrTheIdleDelay) {
+  payloads.pending = false;
+  const auto idle_leader = [&] {
+    CoreConfig config = c.config(leader(1));
+    config.idle_proposal_delay_ms = 300;
+    return std::make_unique<Core>(std::move(config), c.signer(leader(1)), payloads, RestoredState{});
+  };
+  // Transactions arrive during the wait: it proposes then, and arms the round timer.
+  auto signalled = idle_leader();
+  Outputs out = start(*signalled);
+  EXPECT_EQ(count_outputs<Broadcast>(out), 0u);
+  ASSERT_TRUE(std::holds_alternative<SetTimer>(out.back()));  // the last SetTimer wins: the idle one
+  EXPECT_EQ(std::get<SetTimer>(out.back()).deadline_ms, kNow + 300);
+  out.clear();
+  signalled->on_payload_available(kNow + 10, out);
+  ASSERT_EQ(count_outputs<Broadcast>(out), 1u);
+  EXPECT_EQ(std::get<SetTimer>(out[find_output<SetTimer>(out)]).deadline_ms, kNow + 10 + 1000);
+  // Nothing arrives: the delay runs out and it proposes (an empty block), once.
+  auto patient = idle_leader();
+  start(*patient);
+  out.clear();
+  patient->on_timeout(1, kNow + 300, out);
+  EXPECT_EQ(count_outputs<Broadcast>(out), 1u);
+  // Delay 0, the default: it proposes at once.
+  auto eager = make(leader(1));
+  EXPECT_EQ(count_outputs<Broadcast>(start(*eager)), 1u);
+}
+
 TEST_F(CoreTest, VotePersistsBlockThenSafetyThenSends) {
   auto core = make(bystander(1));
   start(*core);

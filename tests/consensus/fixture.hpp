@@ -24,7 +24,10 @@ class TestPayloads final : public PayloadSource {
  public:
   Bytes next_payload(Height height, const Hash32& parent, std::size_t max_bytes) override;
   bool payload_valid(ByteSpan payload) override;
+  bool has_pending() override { return pending; }
   bool valid = true;
+  bool pending = true;  // false: nothing to propose (a leader may idle), and payloads carry nothing
+  bool carries_transactions(ByteSpan) override { return pending; }
 };
 
 class Committee {

@@ -1,0 +1,70 @@
+#pragma once
+// node.toml: one node's local settings (where its data and key live, which addresses it listens
+// on, which extra peers it dials, resource limits). Everything the network must agree on lives in
+// the genesis file instead (node/genesis.hpp). Read strictly: unknown tables or keys, wrong types
+// and out-of-range values are errors naming the key, so a typo never goes unnoticed.
+//
+//   [node]
+//   data_dir = "data"             # relative paths are relative to the config file's directory
+//   key_file = "node.key"
+//   genesis  = "genesis.json"
+//   [p2p]
+//   listen    = "127.0.0.1:26600"
+//   peers     = ["ed25519:<64 hex>@10.0.0.7:26600"]   # besides the genesis validators
+//   max_peers = 64
+//   [api]
+//   listen  = "127.0.0.1:3006"    # "" disables the HTTP API
+//   threads = 2
+//   [mempool]
+//   max_transactions = 100000
+//   max_bytes        = 67108864
+//   [log]
+//   level = "info"                # trace, debug, info, warn, error
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "crypto/ed25519.hpp"
+
+namespace bizra::node {
+
+inline constexpr std::size_t kMaxConfigBytes = 256 << 10;
+
+struct PeerEntry {
+  crypto::PublicKey key;
+  std::string address;  // host:port
+  bool operator==(const PeerEntry&) const = default;
+};
+
+struct NodeConfig {
+  std::filesystem::path data_dir = "data";
+  std::filesystem::path key_file = "node.key";
+  std::filesystem::path genesis_file = "genesis.json";
+  std::string p2p_listen = "127.0.0.1:26600";
+  std::vector<PeerEntry> peers;
+  std::size_t max_peers = 64;
+  std::string api_listen = "127.0.0.1:3006";
+  std::size_t api_threads = 2;
+  std::size_t mempool_max_transactions = 100'000;
+  std::size_t mempool_max_bytes = 64 << 20;
+  std::string log_level = "info";
+
+  bool operator==(const NodeConfig&) const = default;
+};
+
+// Parses node.toml text; relative paths are resolved against `base_dir`. Errors: "bad_config".
+Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::path& base_dir);
+// Errors: "io_error", "too_large", "bad_config".
+Result<NodeConfig> read_config_file(const std::filesystem::path& path);
+// TOML that parse_config reads back equal (paths written as given).
+std::string format_config(const NodeConfig& config);
+
+// "ed25519:<hex>@host:port". Errors: "bad_peer".
+Result<PeerEntry> parse_peer(std::string_view text);
+std::string format_peer(const PeerEntry& peer);
+
+}  // namespace bizra::node

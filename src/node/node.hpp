@@ -1,0 +1,88 @@
+#pragma once
+// The node: consensus + network + mempool + execution + storage in one process.
+//
+// Threads (docs/operations.md has the picture):
+//  - the consensus thread owns the consensus::Core, performs its outputs in order (a safety
+//    write is synced before the vote it protects is handed to the network), executes committed
+//    blocks and writes them synced, and answers block requests from storage;
+//  - the network thread (net::Host) decodes frames and queues consensus messages for it;
+//  - the ingress thread verifies gossiped transactions into the mempool;
+//  - API threads call submit() and the read-only queries, which use the store and atomics.
+// Nothing but the consensus thread touches the Core.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "chain/check.hpp"
+#include "chain/transaction.hpp"
+#include "crypto/ed25519.hpp"
+#include "node/chain_store.hpp"
+#include "node/config.hpp"
+#include "node/genesis.hpp"
+
+namespace bizra::node {
+
+struct NodeStatus {
+  std::string node_id;  // bz… account id of the node key
+  bool validator = false;
+  consensus::Round round = 0;
+  Height committed_height = 0;
+  Hash32 committed_id;
+  std::string leader;  // account id of the current round's leader
+  std::uint64_t commits = 0;
+  std::uint64_t committed_transactions = 0;
+  std::uint64_t last_finality_ms = 0;  // proposal timestamp -> local commit, last block
+  std::size_t mempool_transactions = 0;
+  std::size_t mempool_bytes = 0;
+  std::size_t peers_connected = 0;
+  std::size_t validators = 0;
+  std::optional<std::string> fault;  // set when the core stopped on a broken safety invariant
+};
+
+// What the API reports about a submitted transaction.
+enum class TxState { kUnknown, kPending, kFinal };
+struct TxStatus {
+  TxState state = TxState::kUnknown;
+  std::optional<TxRecord> record;  // when final: height, index, ok / error code
+};
+
+class Node {
+ public:
+  // Opens (or initializes from genesis) the store under config.data_dir. Errors: "io_error",
+  // "corrupt", "genesis_mismatch" (the store belongs to another network), "bad_genesis".
+  static Result<std::unique_ptr<Node>> open(const NodeConfig& config, const Genesis& genesis, crypto::SecretKey key);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Starts the network and the consensus and ingress threads. Errors: "bind_failed", ...
+  Status start();
+  // Stops all threads; idempotent. Committed state is already durable.
+  void stop();
+
+  // Checks a transaction (format, signature, rules against the committed state) and adds it to
+  // the mempool, from which it is gossiped. Errors: the check's codes (poi rule codes,
+  // "bad_transaction"), "duplicate", "mempool_full", "stopped".
+  Result<chain::CheckedTx> submit(ByteSpan encoded_transaction);
+  TxStatus transaction_status(const Hash32& tx_id) const;
+  std::optional<Hash32> attestation_transaction(const Hash32& attestation_digest) const;
+
+  NodeStatus status() const;
+  const Genesis& genesis() const;
+  const Hash32& genesis_root() const;
+  const chain::ChainParams& params() const;
+  ChainStore& chain();
+
+ private:
+  struct Impl;
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bizra::node

@@ -1,0 +1,205 @@
+#include "e2e/devnet.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "base/file.hpp"
+#include "codec/json.hpp"
+#include "crypto/keyfile.hpp"
+#include "http/client.hpp"
+#include "node/config.hpp"
+#include "node/genesis.hpp"
+
+namespace bizra::e2e {
+namespace {
+
+// A port the kernel considers free right now (bound to 0, read back, released).
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("e2e: no free port");
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::optional<json::Value> get_json(std::uint16_t port, const std::string& path) {
+  http::Client client("127.0.0.1", port, std::chrono::milliseconds(1000));
+  auto response = client.request("GET", path);
+  if (!response || response->status != 200) return std::nullopt;
+  auto doc = json::parse(response->body);
+  if (!doc) return std::nullopt;
+  return std::move(*doc);
+}
+
+std::uint64_t num(const json::Value& doc, std::string_view key) {
+  const json::Value* v = doc.find(key);
+  return v != nullptr && v->is_number() ? static_cast<std::uint64_t>(v->number()) : 0;
+}
+
+std::string str(const json::Value& doc, std::string_view key) {
+  const json::Value* v = doc.find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+
+}  // namespace
+
+Devnet::Devnet(Options options) {
+  root_ = std::filesystem::temp_directory_path() /
+          ("bizra-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::filesystem::create_directories(root_);
+  node::Genesis genesis;
+  genesis.chain_id = "bizra-e2e";
+  genesis.genesis_time_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  genesis.base_timeout_ms = options.base_timeout_ms;
+  genesis.bench_transactions = options.bench;
+  for (std::size_t i = 0; i < options.validators; ++i) {
+    Node n;
+    n.dir = root_ / ("v" + std::to_string(i));
+    n.p2p_port = free_port();
+    n.api_port = free_port();
+    std::filesystem::create_directories(n.dir);
+    const auto key = crypto::SecretKey::generate();
+    if (!crypto::write_key_file(n.dir / "node.key", key).ok()) throw std::runtime_error("e2e: key file");
+    node::NodeConfig config;
+    config.genesis_file = "../genesis.json";
+    config.p2p_listen = "127.0.0.1:" + std::to_string(n.p2p_port);
+    config.api_listen = "127.0.0.1:" + std::to_string(n.api_port);
+    config.api_threads = 1;
+    if (!write_file_atomic(n.dir / "node.toml", node::format_config(config)).ok()) throw std::runtime_error("e2e: config");
+    genesis.validators.push_back({"v" + std::to_string(i), key.public_key(), 1, 1000, config.p2p_listen, config.api_listen});
+    nodes_.push_back(std::move(n));
+  }
+  if (!node::write_genesis_file(root_ / "genesis.json", genesis).ok()) throw std::runtime_error("e2e: genesis");
+}
+
+Devnet::~Devnet() {
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i].pid > 0) {
+      ::kill(nodes_[i].pid, SIGCONT);
+      kill(i);
+    }
+  std::error_code ignored;
+  std::filesystem::remove_all(root_, ignored);
+}
+
+void Devnet::start_all() {
+  for (std::size_t i = 0; i < nodes_.size(); ++i) start(i);
+}
+
+void Devnet::start(std::size_t i) {
+  Node& n = nodes_[i];
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("e2e: fork");
+  if (pid == 0) {
+    const int log = ::open((n.dir / "node.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log >= 0) {
+      ::dup2(log, STDOUT_FILENO);
+      ::dup2(log, STDERR_FILENO);
+    }
+    const std::string config = (n.dir / "node.toml").string();
+    ::execl(BIZRA_NODE0_BIN, "node0", "run", "--config", config.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  n.pid = pid;
+}
+
+void Devnet::kill(std::size_t i) {
+  Node& n = nodes_[i];
+  if (n.pid <= 0) return;
+  ::kill(n.pid, SIGKILL);
+  ::waitpid(n.pid, nullptr, 0);
+  n.pid = -1;
+}
+
+void Devnet::stop(std::size_t i) {
+  Node& n = nodes_[i];
+  if (n.pid <= 0) return;
+  ::kill(n.pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (::waitpid(n.pid, nullptr, WNOHANG) != n.pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(n.pid, SIGKILL);
+      ::waitpid(n.pid, nullptr, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  n.pid = -1;
+}
+
+void Devnet::freeze(std::size_t i) { ::kill(nodes_[i].pid, SIGSTOP); }
+void Devnet::thaw(std::size_t i) { ::kill(nodes_[i].pid, SIGCONT); }
+
+bool Devnet::running(std::size_t i) {
+  Node& n = nodes_[i];
+  if (n.pid <= 0) return false;
+  if (::waitpid(n.pid, nullptr, WNOHANG) == n.pid) {
+    n.pid = -1;
+    return false;
+  }
+  return true;
+}
+
+std::string Devnet::log(std::size_t i) const {
+  std::ifstream in(nodes_[i].dir / "node.log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::optional<StatusInfo> Devnet::status(std::size_t i) const {
+  auto doc = get_json(nodes_[i].api_port, "/api/v1/consensus/status");
+  if (!doc) return std::nullopt;
+  return StatusInfo{num(*doc, "committed_height"), num(*doc, "round"), num(*doc, "committed_transactions"),
+                    str(*doc, "committed_id"), str(*doc, "chain_id"), str(*doc, "genesis_root")};
+}
+
+std::optional<BlockInfo> Devnet::block(std::size_t i, std::uint64_t height) const {
+  auto doc = get_json(nodes_[i].api_port, "/api/v1/consensus/block/" + std::to_string(height));
+  if (!doc) return std::nullopt;
+  return BlockInfo{num(*doc, "height"), str(*doc, "id"), str(*doc, "state_digest"), str(*doc, "receipts_digest")};
+}
+
+std::optional<std::pair<int, std::string>> Devnet::post(std::size_t i, const std::string& path,
+                                                        const std::string& body) const {
+  http::Client client("127.0.0.1", nodes_[i].api_port, std::chrono::milliseconds(5000));
+  auto response = client.request("POST", path, body);
+  if (!response) return std::nullopt;
+  return std::pair{response->status, response->body};
+}
+
+bool Devnet::wait_for(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+bool Devnet::wait_height(std::size_t i, std::uint64_t height, std::chrono::milliseconds timeout) const {
+  return wait_for(
+      [&] {
+        const auto s = status(i);
+        return s && s->height >= height;
+      },
+      timeout);
+}
+
+}  // namespace bizra::e2e
