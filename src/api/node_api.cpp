@@ -2,10 +2,12 @@
 
 #include <array>
 #include <charconv>
+#include <cstdio>
 
 #include "base/hex.hpp"
 #include "chain/transaction.hpp"
 #include "codec/jcs.hpp"
+#include "crypto/identity.hpp"
 #include "codec/json.hpp"
 #include "poi/attestation.hpp"
 
@@ -172,6 +174,32 @@ Response submit_batch(node::Node& node, const Request& req) {
                         JsonObject().num("accepted", accepted).raw("results", results).done());
 }
 
+Response peers(const node::Node& node) {
+  std::string list = "[";
+  for (const net::PeerStatus& p : node.peers()) {
+    list += list.size() == 1 ? "" : ",";
+    char scores[160];
+    std::snprintf(scores, sizeof scores, "\"quality\":%.4f,\"reputation\":%.2f,\"health\":%.4f", p.quality, p.reputation,
+                  p.health);
+    JsonObject o;
+    o.str("pubkey", crypto::format_public_key(p.key))
+        .str("id", crypto::account_id(p.key))
+        .str("address", p.address)
+        .flag("connected", p.connected)
+        .flag("outbound", p.outbound)
+        .raw("scores", std::string("{") + scores + "}")
+        .num("failures", p.failures)
+        .flag("banned", p.banned)
+        .num("queued_bytes", p.queued_bytes)
+        .num("frames_in", p.frames_in)
+        .num("frames_out", p.frames_out)
+        .num("bytes_in", p.bytes_in)
+        .num("bytes_out", p.bytes_out);
+    list += o.done();
+  }
+  return Response::json(200, JsonObject().raw("peers", list + "]").done());
+}
+
 // /api/v1/consensus/block/{id or height}: a committed block with its QC round and the digests
 // after executing it (what nodes compare to prove they agree).
 Response block(node::Node& node, const Request& req) {
@@ -222,6 +250,7 @@ void mount_node_routes(http::Router& router, node::Node& node, ApiOptions option
   router.add("GET", "/health", [&node, options](const Request&) { return health(node, options); });
   router.add("GET", "/ready", [&node](const Request&) { return ready(node); });
   router.add("GET", "/api/v1/consensus/status", [&node](const Request&) { return consensus_status(node); });
+  router.add("GET", "/api/v1/network/peers", [&node](const Request&) { return peers(node); });
   router.add("GET", "/api/v1/consensus/block/{ref}", [&node](const Request& r) { return block(node, r); });
   router.add("POST", "/api/v1/poi/attestation", [&node](const Request& r) { return submit_attestation(node, r); },
              poi::kMaxDocumentBytes);

@@ -8,6 +8,7 @@
 //                                         consensus progressing; 503 naming the failed check
 //   GET  /api/v1/consensus/status         round, committed height, leader, validators, finality
 //   GET  /api/v1/consensus/block/{ref}    a block by id or height: header fields, final, digests
+//   GET  /api/v1/network/peers            peers: connection, quality/reputation/health, ban, traffic
 //   POST /api/v1/poi/attestation          a signed attestation document -> 202 {id, tx_id}
 //   GET  /api/v1/poi/attestation/{id}     pending / final (height, index, ok or error code)
 //   POST /api/v1/transactions             {"transactions": ["<hex encoding>", ...]} (≤ 1 MiB,

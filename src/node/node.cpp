@@ -741,6 +741,8 @@ NodeStatus Node::status() const {
   return s;
 }
 
+std::vector<net::PeerStatus> Node::peers() const { return impl_->host->peers(); }
+
 const Genesis& Node::genesis() const { return impl_->genesis; }
 const Hash32& Node::genesis_root() const { return impl_->root; }
 const chain::ChainParams& Node::params() const { return impl_->params; }

@@ -22,6 +22,7 @@
 #include "chain/check.hpp"
 #include "chain/transaction.hpp"
 #include "crypto/ed25519.hpp"
+#include "net/host.hpp"
 #include "node/chain_store.hpp"
 #include "node/config.hpp"
 #include "node/genesis.hpp"
@@ -74,6 +75,9 @@ class Node {
   std::optional<Hash32> attestation_transaction(const Hash32& attestation_digest) const;
 
   NodeStatus status() const;
+  // Every peer the network layer knows: connection, scores (quality, reputation, health), ban,
+  // traffic. Sorted by key.
+  std::vector<net::PeerStatus> peers() const;
   const Genesis& genesis() const;
   const Hash32& genesis_root() const;
   const chain::ChainParams& params() const;

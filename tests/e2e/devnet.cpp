@@ -68,22 +68,32 @@ Devnet::Devnet(Options options) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   genesis.base_timeout_ms = options.base_timeout_ms;
   genesis.bench_transactions = options.bench;
-  for (std::size_t i = 0; i < options.validators; ++i) {
+  // Keys and ports first: validators list the full nodes as peers (connections are mutually
+  // authenticated, so each side must know the other), full nodes list every validator.
+  std::vector<crypto::SecretKey> keys;
+  for (std::size_t i = 0; i < options.validators + options.full_nodes; ++i) {
     Node n;
-    n.dir = root_ / ("v" + std::to_string(i));
+    n.dir = root_ / ((i < options.validators ? "v" : "f") + std::to_string(i));
     n.p2p_port = free_port();
     n.api_port = free_port();
     std::filesystem::create_directories(n.dir);
-    const auto key = crypto::SecretKey::generate();
-    if (!crypto::write_key_file(n.dir / "node.key", key).ok()) throw std::runtime_error("e2e: key file");
+    keys.push_back(crypto::SecretKey::generate());
+    if (!crypto::write_key_file(n.dir / "node.key", keys.back()).ok()) throw std::runtime_error("e2e: key file");
+    nodes_.push_back(std::move(n));
+  }
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const bool validator = i < options.validators;
     node::NodeConfig config;
     config.genesis_file = "../genesis.json";
-    config.p2p_listen = "127.0.0.1:" + std::to_string(n.p2p_port);
-    config.api_listen = "127.0.0.1:" + std::to_string(n.api_port);
+    config.p2p_listen = "127.0.0.1:" + std::to_string(nodes_[i].p2p_port);
+    config.api_listen = "127.0.0.1:" + std::to_string(nodes_[i].api_port);
     config.api_threads = 1;
-    if (!write_file_atomic(n.dir / "node.toml", node::format_config(config)).ok()) throw std::runtime_error("e2e: config");
-    genesis.validators.push_back({"v" + std::to_string(i), key.public_key(), 1, 1000, config.p2p_listen, config.api_listen});
-    nodes_.push_back(std::move(n));
+    for (std::size_t j = validator ? options.validators : 0; j < (validator ? nodes_.size() : options.validators); ++j)
+      config.peers.push_back({keys[j].public_key(), "127.0.0.1:" + std::to_string(nodes_[j].p2p_port)});
+    if (!write_file_atomic(nodes_[i].dir / "node.toml", node::format_config(config)).ok())
+      throw std::runtime_error("e2e: config");
+    if (validator)
+      genesis.validators.push_back({"v" + std::to_string(i), keys[i].public_key(), 1, 1000, config.p2p_listen, config.api_listen});
   }
   if (!node::write_genesis_file(root_ / "genesis.json", genesis).ok()) throw std::runtime_error("e2e: genesis");
 }
@@ -174,6 +184,13 @@ std::optional<BlockInfo> Devnet::block(std::size_t i, std::uint64_t height) cons
   auto doc = get_json(nodes_[i].api_port, "/api/v1/consensus/block/" + std::to_string(height));
   if (!doc) return std::nullopt;
   return BlockInfo{num(*doc, "height"), str(*doc, "id"), str(*doc, "state_digest"), str(*doc, "receipts_digest")};
+}
+
+std::optional<std::pair<int, std::string>> Devnet::get(std::size_t i, const std::string& path) const {
+  http::Client client("127.0.0.1", nodes_[i].api_port, std::chrono::milliseconds(5000));
+  auto response = client.request("GET", path);
+  if (!response) return std::nullopt;
+  return std::pair{response->status, response->body};
 }
 
 std::optional<std::pair<int, std::string>> Devnet::post(std::size_t i, const std::string& path,

@@ -37,6 +37,7 @@ class Devnet {
  public:
   struct Options {
     std::size_t validators = 4;
+    std::size_t full_nodes = 0;  // non-validators (indices after the validators), peered with every validator
     bool bench = false;
     std::uint64_t base_timeout_ms = 500;
   };
@@ -58,6 +59,8 @@ class Devnet {
 
   std::optional<StatusInfo> status(std::size_t i) const;
   std::optional<BlockInfo> block(std::size_t i, std::uint64_t height) const;
+  // GET path on node i: (status, body), or nullopt when it did not answer.
+  std::optional<std::pair<int, std::string>> get(std::size_t i, const std::string& path) const;
   // POST body to path on node i; returns (status, body) or nullopt when it did not answer.
   std::optional<std::pair<int, std::string>> post(std::size_t i, const std::string& path, const std::string& body) const;
 

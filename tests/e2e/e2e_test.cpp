@@ -22,9 +22,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-loadgen::LoadConfig load_on(const Devnet& net, double rate, std::chrono::milliseconds duration) {
+loadgen::LoadConfig load_on(const Devnet& net, double rate, std::chrono::milliseconds duration,
+                            std::size_t nodes = SIZE_MAX) {
   loadgen::LoadConfig lc;
-  for (std::size_t i = 0; i < net.size(); ++i) lc.targets.push_back({"127.0.0.1", net.api_port(i)});
+  for (std::size_t i = 0; i < std::min(nodes, net.size()); ++i) lc.targets.push_back({"127.0.0.1", net.api_port(i)});
   lc.rate = rate;
   lc.duration = duration;
   lc.batch = 10;
@@ -93,6 +94,21 @@ TEST(Devnet, FourValidatorsFinalizeAttestationsAndAgree) {
       << report->to_text();
   EXPECT_FALSE(report->latencies_ms.empty());
   expect_agreement(net);
+  // Peers and their scores are exposed; every validator is connected to the other three.
+  const auto peers = net.get(0, "/api/v1/network/peers");
+  ASSERT_TRUE(peers);
+  EXPECT_EQ(peers->first, 200);
+  std::size_t connected = 0;
+  for (std::size_t at = 0; (at = peers->second.find("\"connected\":true", at)) != std::string::npos; ++at) ++connected;
+  EXPECT_EQ(connected, 3u) << peers->second;
+  // The API's structured errors: an invalid attestation and an unknown id.
+  const auto bad = net.post(0, "/api/v1/poi/attestation", "{\"version\":\"poi-1.0\"}");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->first, 400);
+  EXPECT_NE(bad->second.find("\"code\":\"malformed\""), std::string::npos) << bad->second;
+  const auto unknown = net.get(0, "/api/v1/poi/attestation/" + std::string(64, 'a'));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->first, 404);
 }
 
 TEST(Devnet, SigkilledValidatorRejoinsAndNoFinalBlockIsLost) {
@@ -136,6 +152,20 @@ TEST(Devnet, FrozenValidatorCatchesUpAfterItsLinksReturn) {
   ASSERT_TRUE(Devnet::wait_for([&] { return net.status(0) && net.status(0)->height >= before + 10; }, 60s));
   net.thaw(cut);
   ASSERT_TRUE(net.wait_height(cut, max_height(net), 60s)) << net.log(cut);
+  expect_agreement(net);
+}
+
+// A non-validator that starts late syncs the chain from genesis through the validators'
+// block service, then follows it, agreeing block for block.
+TEST(Devnet, FullNodeSyncsFromGenesisAndFollows) {
+  Devnet net({.validators = 4, .full_nodes = 1});
+  for (std::size_t i = 0; i < 4; ++i) net.start(i);
+  ASSERT_TRUE(Devnet::wait_for([&] { return net.status(0) && net.status(0)->height >= 30; }, 60s));
+  (void)loadgen::run_load(load_on(net, 20, 2s, 4));
+  net.start(4);
+  ASSERT_TRUE(net.wait_height(4, max_height(net), 60s)) << net.log(4);
+  const std::uint64_t followed = net.status(4)->height;
+  ASSERT_TRUE(net.wait_height(4, followed + 5, 60s)) << net.log(4);  // and keeps following
   expect_agreement(net);
 }
 
