@@ -70,6 +70,20 @@ class Devnet:
         except Exception:
             return 0
 
+    def drain(self, timeout=90):
+        """Waits until every validator's mempool is empty, so one step's backlog does not leak
+        into the next step's figures."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if all(http_json(f"http://127.0.0.1:{p}/api/v1/consensus/status")["mempool_transactions"] == 0
+                       for p in self.api_ports):
+                    return
+            except Exception:
+                pass
+            time.sleep(0.2)
+        print("  (mempools did not drain)", flush=True)
+
     def stop(self):
         self.proc.send_signal(signal.SIGINT)
         try:
@@ -79,8 +93,9 @@ class Devnet:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def load(node0, devnet, rate, seconds, bench, batch):
-    cmd = [node0, "load", "--rate", str(rate), "--duration", str(seconds), "--batch", str(batch), "--json"]
+def load(node0, devnet, rate, seconds, bench, batch, sample_every=50):
+    cmd = [node0, "load", "--rate", str(rate), "--duration", str(seconds), "--batch", str(batch), "--json",
+           "--sample-every", str(sample_every)]
     for port in devnet.api_ports:
         cmd += ["--target", f"http://127.0.0.1:{port}"]
     if bench:
@@ -90,6 +105,7 @@ def load(node0, devnet, rate, seconds, bench, batch):
         sys.exit(f"load failed: {out.stderr}")
     report = json.loads(out.stdout.strip().splitlines()[-1])
     report["offered_per_s"] = rate
+    devnet.drain()
     print(f"  {'bench' if bench else 'attest'} offered {rate}/s: accepted {report['accepted_per_s']:.0f}/s, "
           f"finalized {report['finalized_per_s']:.0f}/s, p50 {report['latency_ms']['p50']:.1f} ms", flush=True)
     return report
@@ -125,13 +141,13 @@ def main():
             time.sleep(0.2)
         time.sleep(5)
         results["idle_rss_mib"] = [rss_kib(p, "VmRSS") / 1024 for p in net.pids]
-        for kind, bench, ladder, light, batch in (("bench", True, [5000, 10000, 20000, 40000, 80000, 160000], 100, 500),
-                                                   ("attestation", False, [250, 500, 1000, 2000, 4000], 50, 50)):
+        for kind, bench, ladder, light, batch in (("bench", True, [5000, 10000, 20000, 30000, 40000, 80000], 100, 500),
+                                                   ("attestation", False, [500, 1000, 2000, 3000, 4000, 6000], 50, 50)):
             print(f"{kind}: saturation ladder", flush=True)
             steps = [load(args.node0, net, rate, args.step_seconds, bench, batch) for rate in ladder]
             saturation = max(r["finalized_per_s"] for r in steps)
             print(f"{kind}: latency runs", flush=True)
-            light_run = load(args.node0, net, light, args.step_seconds, bench, max(1, light // 20))
+            light_run = load(args.node0, net, light, args.step_seconds, bench, max(1, light // 20), 1)
             half_run = load(args.node0, net, max(1, int(saturation / 2)), args.step_seconds, bench, batch)
             results[kind] = {"ladder": steps, "saturation_per_s": saturation, "light": light_run, "half": half_run}
         results["peak_rss_mib"] = [rss_kib(p, "VmHWM") / 1024 for p in net.pids]

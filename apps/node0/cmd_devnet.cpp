@@ -223,6 +223,7 @@ void add_devnet_commands(CLI::App& app) {
     double rate = 100;
     double seconds = 10;
     std::size_t batch = 100;
+    std::size_t sample_every = 50;
     bool bench = false, json = false;
   };
   auto l = std::make_shared<LoadOptions>();
@@ -231,6 +232,8 @@ void add_devnet_commands(CLI::App& app) {
   load->add_option("--rate", l->rate, "Transactions per second offered")->check(CLI::PositiveNumber);
   load->add_option("--duration", l->seconds, "Seconds of load")->check(CLI::PositiveNumber);
   load->add_option("--batch", l->batch, "Transactions per request")->check(CLI::Range(1, 10'000));
+  load->add_option("--sample-every", l->sample_every, "Track the latency of every Nth accepted transaction")
+      ->check(CLI::Range(1, 1'000'000));
   load->add_flag("--bench", l->bench, "Payload-free benchmark transactions (the chain must enable them)");
   load->add_flag("--json", l->json, "Print the report as JSON");
   load->callback([l] {
@@ -239,6 +242,7 @@ void add_devnet_commands(CLI::App& app) {
     lc.rate = l->rate;
     lc.duration = std::chrono::milliseconds(static_cast<std::int64_t>(l->seconds * 1000));
     lc.batch = l->batch;
+    lc.sample_every = l->sample_every;
     lc.kind = l->bench ? loadgen::Kind::kBench : loadgen::Kind::kAttestation;
     const auto report = must(loadgen::run_load(lc), "load");
     std::cout << (l->json ? report.to_json() : report.to_text()) << std::endl;

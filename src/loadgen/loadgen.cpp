@@ -21,6 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::size_t kPrebuiltBytes = 128 << 20;  // request bodies built before the clock starts
+
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
@@ -65,9 +67,9 @@ class Run {
   Run(const LoadConfig& config, const NodeInfo& info) : config_(config), factory_(info.chain_id, info.genesis_root, config.seed) {}
 
   LoadReport go(std::uint64_t finalized_before) {
-    const auto start = Clock::now();
     std::thread poller([&] { poll_samples(); });
-    submit_all(start);
+    submit_all();
+    const auto start = start_;
     const auto submitted_at = Clock::now();
     while (outstanding() > 0 && Clock::now() - submitted_at < config_.drain && !(config_.stop && config_.stop->load()))
       std::this_thread::sleep_for(config_.poll_interval);
@@ -90,35 +92,57 @@ class Run {
     return chain::encode(chain::Transaction(tx));
   }
 
-  void submit_all(Clock::time_point start) {
-    std::vector<std::unique_ptr<http::Client>> clients;  // a Client owns its connection: not movable
-    for (const auto& t : config_.targets) clients.push_back(std::make_unique<http::Client>(t.host, t.port));
+  // Batch k leaves at start + (k * batch) / rate, to target k mod T, from that target's own
+  // thread (so a slow answer from one node does not hold back the others). Request bodies are
+  // built before the clock starts, up to kPrebuiltBytes: signing is the client's work, done on
+  // the client's machine, and must not be charged to the nodes sharing this one.
+  void submit_all() {
     const auto total = static_cast<std::uint64_t>(config_.rate * std::chrono::duration<double>(config_.duration).count());
-    std::uint64_t sent = 0;
-    for (std::size_t k = 0; sent < total && !(config_.stop && config_.stop->load()); ++k) {
-      const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(sent) / config_.rate));
-      if (Clock::now() < due) std::this_thread::sleep_until(due);
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(config_.batch, total - sent));
-      submit_batch(*clients[k % clients.size()], n);
-      sent += n;
-      report_.behind_schedule_ms = static_cast<std::uint64_t>(std::max(0.0, ms_between(due, Clock::now())));
+    const std::uint64_t batches = (total + config_.batch - 1) / config_.batch;
+    std::vector<std::string> prebuilt;
+    for (std::size_t bytes = 0; prebuilt.size() < batches && bytes < kPrebuiltBytes;) {
+      prebuilt.push_back(make_body(batch_size(prebuilt.size(), total)));
+      bytes += prebuilt.back().size();
     }
+    const auto start = Clock::now();
+    start_ = start;
+    std::vector<std::thread> senders;
+    for (std::size_t t = 0; t < config_.targets.size(); ++t) {
+      senders.emplace_back([&, t] {
+        http::Client client(config_.targets[t].host, config_.targets[t].port);
+        for (std::uint64_t k = t; k < batches && !(config_.stop && config_.stop->load()); k += config_.targets.size()) {
+          const auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                       static_cast<double>(k * config_.batch) / config_.rate));
+          if (Clock::now() < due) std::this_thread::sleep_until(due);
+          const std::size_t n = batch_size(k, total);
+          submit(client, k < prebuilt.size() ? prebuilt[k] : make_body(n), n);
+          const std::lock_guard lock(mu_);
+          report_.behind_schedule_ms = std::max<std::uint64_t>(
+              report_.behind_schedule_ms, static_cast<std::uint64_t>(std::max(0.0, ms_between(due, Clock::now()))));
+        }
+      });
+    }
+    for (auto& s : senders) s.join();
   }
 
-  void submit_batch(http::Client& client, std::size_t n) {
+  std::size_t batch_size(std::uint64_t k, std::uint64_t total) const {
+    return static_cast<std::size_t>(std::min<std::uint64_t>(config_.batch, total - k * config_.batch));
+  }
+
+  std::string make_body(std::size_t n) {
+    const std::lock_guard lock(factory_mu_);
     std::string body = "{\"transactions\":[";
     for (std::size_t i = 0; i < n; ++i) body += (i ? ",\"" : "\"") + hex::encode(make_transaction()) + "\"";
-    body += "]}";
+    return body + "]}";
+  }
+
+  void submit(http::Client& client, const std::string& body, std::size_t n) {
     const auto sent_at = Clock::now();
     auto response = client.request("POST", "/api/v1/transactions", body);
+    const std::lock_guard lock(mu_);
     report_.submitted += n;
-    if (!response || response->status >= 500) {
-      ++report_.request_errors;
-      if (response) count_results(response->body, sent_at);
-      return;
-    }
-    count_results(response->body, sent_at);
+    if (!response || response->status >= 500) ++report_.request_errors;
+    if (response) count_results(response->body, sent_at);
   }
 
   void count_results(const std::string& body, Clock::time_point sent_at) {
@@ -139,8 +163,7 @@ class Run {
     }
   }
 
-  void add_sample(const std::string& tx_id, Clock::time_point sent_at) {
-    std::lock_guard lock(mu_);
+  void add_sample(const std::string& tx_id, Clock::time_point sent_at) {  // under mu_
     if (samples_.size() < config_.max_outstanding_samples) samples_.push_back({tx_id, sent_at});
   }
 
@@ -180,7 +203,9 @@ class Run {
   const LoadConfig& config_;
   AttestationFactory factory_;
   std::uint64_t bench_counter_ = 0;
-  std::mutex mu_;
+  std::mutex factory_mu_;
+  std::mutex mu_;  // report_ and samples_
+  Clock::time_point start_;
   std::deque<std::pair<std::string, Clock::time_point>> samples_;
   std::atomic<bool> done_{false};
   LoadReport report_;

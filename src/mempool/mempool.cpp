@@ -55,7 +55,7 @@ std::vector<Bytes> Mempool::batch(std::size_t max_txs, std::size_t max_bytes) co
   return out;
 }
 
-void Mempool::remove(std::map<Hash32, Location>::iterator entry) {
+void Mempool::remove(Index::iterator entry) {
   const Location& location = entry->second;
   const chain::CheckedTx& tx = *location.position;
   if (tx.replay_key) replay_keys_.erase(*tx.replay_key);
@@ -85,9 +85,19 @@ std::size_t Mempool::size() const {
   return index_.size();
 }
 
+bool Mempool::full(std::size_t bytes) const {
+  const std::lock_guard lock(mutex_);
+  return index_.size() >= config_.max_transactions || bytes > config_.max_bytes - bytes_;
+}
+
 std::size_t Mempool::bytes() const {
   const std::lock_guard lock(mutex_);
   return bytes_;
+}
+
+bool Mempool::contains(const Hash32& id) const {
+  const std::lock_guard lock(mutex_);
+  return index_.count(id) != 0;
 }
 
 std::optional<chain::CheckedTx> Mempool::get(const Hash32& id) const {

@@ -12,7 +12,8 @@
 //   - Order: highest priority first, first come first served within a priority.
 //
 // Thread-safe: API threads add; the consensus thread takes batches and prunes after commits.
-// One mutex guards everything; every operation is O(log n) per transaction touched, and batch()
+// One mutex guards everything; every operation is O(1) expected per transaction touched (ids
+// are in hash tables keyed by a per-process secret: base/id_hash.hpp), and batch()
 // touches only what it returns (plus a bounded number it skips).
 
 #include <chrono>
@@ -24,10 +25,12 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "base/bytes.hpp"
 #include "base/error.hpp"
+#include "base/id_hash.hpp"
 #include "chain/check.hpp"
 #include "mempool/seen_cache.hpp"
 
@@ -69,7 +72,11 @@ class Mempool {
 
   std::size_t size() const;
   std::size_t bytes() const;
+  // No room for another transaction of `bytes` bytes: callers refuse before doing the expensive
+  // checks (signature verification), so an overloaded node spends its CPU on consensus.
+  bool full(std::size_t bytes) const;
   std::optional<chain::CheckedTx> get(const Hash32& id) const;
+  bool contains(const Hash32& id) const;  // pending (unlike seen(): not the recently committed)
 
  private:
   using Queue = std::list<chain::CheckedTx>;
@@ -79,12 +86,13 @@ class Mempool {
   };
 
   Status admissible(const chain::CheckedTx& tx, Clock::time_point now) const;
-  void remove(std::map<Hash32, Location>::iterator entry);
+  using Index = std::unordered_map<Hash32, Location, IdHash>;
+  void remove(Index::iterator entry);
 
   const Config config_;
   mutable std::mutex mutex_;
   std::map<std::uint8_t, Queue, std::greater<>> queues_;  // by priority, highest first
-  std::map<Hash32, Location> index_;                      // id -> where it is queued
+  Index index_;                                           // id -> where it is queued
   std::map<chain::ReplayKey, Hash32> replay_keys_;        // of pending attestations
   std::size_t bytes_ = 0;
   SeenCache seen_;

@@ -10,10 +10,11 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
-#include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "base/bytes.hpp"
+#include "base/id_hash.hpp"
 
 namespace bizra::mempool {
 
@@ -34,7 +35,7 @@ class SeenCache {
 
   std::chrono::seconds ttl_;
   std::size_t max_entries_;
-  std::map<Hash32, Clock::time_point> latest_;               // id -> when last seen
+  std::unordered_map<Hash32, Clock::time_point, IdHash> latest_;  // id -> when last seen
   std::deque<std::pair<Clock::time_point, Hash32>> order_;  // every marking, oldest first
   Clock::time_point clock_{};                                // the latest time given
 };

@@ -319,6 +319,8 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
   }
 
   Result<chain::CheckedTx> admit(ByteSpan encoded, bool gossip) {
+    if (pool.full(encoded.size()))
+      return Error("mempool_full", "the mempool is full (" + std::to_string(pool.size()) + " transactions); retry later");
     auto checked = chain::check_transaction(encoded, params, validation_context(), &verified);
     if (!checked) return checked.error();
     BIZRA_TRY(pool.add(*checked, Clock::now()));
@@ -415,7 +417,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
     auto txs = chain::decode_payload(payload, params);
     if (!txs) return false;
     for (const Bytes& tx : *txs) {
-      if (pool.get(chain::transaction_id(tx))) continue;  // verified at admission
+      if (pool.contains(chain::transaction_id(tx))) continue;  // verified at admission
       if (!chain::check_transaction(tx, params, proposal_context(), &verified)) return false;
     }
     return true;
@@ -616,7 +618,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
     std::lock_guard lock(attestations_mu);
     for (const Hash32& digest : committed) pending_attestations.erase(digest);
     if (pending_attestations.size() > pool.size() + kStaleAttestationsSwept)
-      std::erase_if(pending_attestations, [&](const auto& entry) { return !pool.get(entry.second); });
+      std::erase_if(pending_attestations, [&](const auto& entry) { return !pool.contains(entry.second); });
   }
 
   // Whether a pending block still descends from the committed tip (else it can never commit).
@@ -713,7 +715,7 @@ TxStatus Node::transaction_status(const Hash32& tx_id) const {
   if (record && *record) {
     status.state = TxState::kFinal;
     status.record = **record;
-  } else if (impl_->pool.get(tx_id)) {
+  } else if (impl_->pool.contains(tx_id)) {
     status.state = TxState::kPending;
   }
   return status;

@@ -72,6 +72,9 @@ TEST(Mempool, CommitWithoutAPredicateRemovesOnlyTheCommitted) {
   const Hash32 committed[] = {id_of(1)};
   pool.on_commit(committed, {}, kT0);
   EXPECT_EQ(pool.size(), 2u);
+  EXPECT_FALSE(pool.contains(id_of(1)));
+  EXPECT_TRUE(pool.seen(id_of(1), kT0));  // committed: no longer pending, still seen
+  EXPECT_TRUE(pool.contains(id_of(0)));
   EXPECT_FALSE(pool.get(id_of(1)).has_value());
   EXPECT_TRUE(pool.get(id_of(0)).has_value());
   EXPECT_TRUE(pool.get(id_of(2)).has_value());
@@ -79,7 +82,11 @@ TEST(Mempool, CommitWithoutAPredicateRemovesOnlyTheCommitted) {
 
 TEST(Mempool, BoundsTheBytes) {
   Mempool pool(Config{.max_bytes = 100});
+  EXPECT_FALSE(pool.full(100));
+  EXPECT_TRUE(pool.full(101));
   ASSERT_TRUE(pool.add(tx(0, 1, 60), kT0).ok());
+  EXPECT_FALSE(pool.full(40));
+  EXPECT_TRUE(pool.full(41));
   EXPECT_EQ(code_of(pool.add(tx(1, 1, 41), kT0)), "mempool_full");
   EXPECT_TRUE(pool.add(tx(2, 1, 40), kT0).ok());
   EXPECT_EQ(pool.bytes(), 100u);
