@@ -37,8 +37,37 @@ std::uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-std::optional<json::Value> get_json(std::uint16_t port, const std::string& path) {
-  http::Client client("127.0.0.1", port, std::chrono::milliseconds(1000));
+// Runs a command (argv[0] looked up on PATH) and waits for it. True when it exits 0.
+bool run(const std::vector<std::string>& argv) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull >= 0) {
+      ::dup2(devnull, STDOUT_FILENO);
+      ::dup2(devnull, STDERR_FILENO);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void must_run(const std::vector<std::string>& argv) {
+  if (!run(argv)) {
+    std::string line;
+    for (const auto& a : argv) line += a + " ";
+    throw std::runtime_error("e2e: failed: " + line);
+  }
+}
+
+std::optional<json::Value> get_json(const std::string& host, std::uint16_t port, const std::string& path) {
+  http::Client client(host, port, std::chrono::milliseconds(1000));
   auto response = client.request("GET", path);
   if (!response || response->status != 200) return std::nullopt;
   auto doc = json::parse(response->body);
@@ -58,7 +87,14 @@ std::string str(const json::Value& doc, std::string_view key) {
 
 }  // namespace
 
-Devnet::Devnet(Options options) {
+bool Devnet::netns_available() {
+  static const bool available = ::geteuid() == 0 && run({"unshare", "-n", "true"}) && run({"ip", "-V"});
+  return available;
+}
+
+Devnet::Devnet(Options options) : netns_(options.netns) {
+  static int instances = 0;
+  tag_ = std::to_string(::getpid() % 100000) + "x" + std::to_string(instances++ % 10);
   root_ = std::filesystem::temp_directory_path() /
           ("bizra-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::filesystem::create_directories(root_);
@@ -74,8 +110,14 @@ Devnet::Devnet(Options options) {
   for (std::size_t i = 0; i < options.validators + options.full_nodes; ++i) {
     Node n;
     n.dir = root_ / ((i < options.validators ? "v" : "f") + std::to_string(i));
-    n.p2p_port = free_port();
-    n.api_port = free_port();
+    if (netns_) {  // one address per node: fixed ports
+      n.host = "10.77." + std::to_string(::getpid() % 200 + 1) + "." + std::to_string(10 + i);
+      n.p2p_port = 26600;
+      n.api_port = 3006;
+    } else {
+      n.p2p_port = free_port();
+      n.api_port = free_port();
+    }
     std::filesystem::create_directories(n.dir);
     keys.push_back(crypto::SecretKey::generate());
     if (!crypto::write_key_file(n.dir / "node.key", keys.back()).ok()) throw std::runtime_error("e2e: key file");
@@ -85,18 +127,53 @@ Devnet::Devnet(Options options) {
     const bool validator = i < options.validators;
     node::NodeConfig config;
     config.genesis_file = "../genesis.json";
-    config.p2p_listen = "127.0.0.1:" + std::to_string(nodes_[i].p2p_port);
-    config.api_listen = "127.0.0.1:" + std::to_string(nodes_[i].api_port);
+    config.p2p_listen = nodes_[i].host + ":" + std::to_string(nodes_[i].p2p_port);
+    config.api_listen = nodes_[i].host + ":" + std::to_string(nodes_[i].api_port);
     config.api_threads = 1;
     for (std::size_t j = validator ? options.validators : 0; j < (validator ? nodes_.size() : options.validators); ++j)
-      config.peers.push_back({keys[j].public_key(), "127.0.0.1:" + std::to_string(nodes_[j].p2p_port)});
+      config.peers.push_back({keys[j].public_key(), nodes_[j].host + ":" + std::to_string(nodes_[j].p2p_port)});
     if (!write_file_atomic(nodes_[i].dir / "node.toml", node::format_config(config)).ok())
       throw std::runtime_error("e2e: config");
     if (validator)
       genesis.validators.push_back({"v" + std::to_string(i), keys[i].public_key(), 1, 1000, config.p2p_listen, config.api_listen});
   }
   if (!node::write_genesis_file(root_ / "genesis.json", genesis).ok()) throw std::runtime_error("e2e: genesis");
+  if (netns_) setup_netns();
 }
+
+std::string Devnet::ns_name(std::size_t i) const { return "bz" + tag_ + "n" + std::to_string(i); }
+std::string Devnet::veth_name(std::size_t i) const { return "bz" + tag_ + "v" + std::to_string(i); }
+
+// A bridge in this namespace, and per node a namespace joined to it by a veth pair: the nodes
+// reach each other (and this process reaches them) through the bridge, and taking a node's
+// host-side link down isolates it while it keeps running.
+void Devnet::setup_netns() {
+  const std::string bridge = "bz" + tag_ + "br";
+  const std::string subnet = nodes_[0].host.substr(0, nodes_[0].host.rfind('.'));
+  must_run({"ip", "link", "add", bridge, "type", "bridge"});
+  must_run({"ip", "addr", "add", subnet + ".1/24", "dev", bridge});
+  must_run({"ip", "link", "set", bridge, "up"});
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    must_run({"ip", "netns", "add", ns_name(i)});
+    must_run({"ip", "link", "add", veth_name(i), "type", "veth", "peer", "name", "eth0", "netns", ns_name(i)});
+    must_run({"ip", "link", "set", veth_name(i), "master", bridge});
+    must_run({"ip", "link", "set", veth_name(i), "up"});
+    must_run({"ip", "-n", ns_name(i), "addr", "add", nodes_[i].host + "/24", "dev", "eth0"});
+    must_run({"ip", "-n", ns_name(i), "link", "set", "eth0", "up"});
+    must_run({"ip", "-n", ns_name(i), "link", "set", "lo", "up"});
+  }
+}
+
+void Devnet::teardown_netns() {
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    run({"ip", "link", "del", veth_name(i)});
+    run({"ip", "netns", "del", ns_name(i)});
+  }
+  run({"ip", "link", "del", "bz" + tag_ + "br"});
+}
+
+void Devnet::partition(std::size_t i) { must_run({"ip", "link", "set", veth_name(i), "down"}); }
+void Devnet::heal(std::size_t i) { must_run({"ip", "link", "set", veth_name(i), "up"}); }
 
 Devnet::~Devnet() {
   for (std::size_t i = 0; i < nodes_.size(); ++i)
@@ -104,6 +181,7 @@ Devnet::~Devnet() {
       ::kill(nodes_[i].pid, SIGCONT);
       kill(i);
     }
+  if (netns_) teardown_netns();
   std::error_code ignored;
   std::filesystem::remove_all(root_, ignored);
 }
@@ -123,7 +201,13 @@ void Devnet::start(std::size_t i) {
       ::dup2(log, STDERR_FILENO);
     }
     const std::string config = (n.dir / "node.toml").string();
-    ::execl(BIZRA_NODE0_BIN, "node0", "run", "--config", config.c_str(), static_cast<char*>(nullptr));
+    if (netns_) {
+      const std::string ns = ns_name(i);
+      ::execlp("ip", "ip", "netns", "exec", ns.c_str(), BIZRA_NODE0_BIN, "run", "--config", config.c_str(),
+               static_cast<char*>(nullptr));
+    } else {
+      ::execl(BIZRA_NODE0_BIN, "node0", "run", "--config", config.c_str(), static_cast<char*>(nullptr));
+    }
     ::_exit(127);
   }
   n.pid = pid;
@@ -174,20 +258,20 @@ std::string Devnet::log(std::size_t i) const {
 }
 
 std::optional<StatusInfo> Devnet::status(std::size_t i) const {
-  auto doc = get_json(nodes_[i].api_port, "/api/v1/consensus/status");
+  auto doc = get_json(nodes_[i].host, nodes_[i].api_port, "/api/v1/consensus/status");
   if (!doc) return std::nullopt;
   return StatusInfo{num(*doc, "committed_height"), num(*doc, "round"), num(*doc, "committed_transactions"),
                     str(*doc, "committed_id"), str(*doc, "chain_id"), str(*doc, "genesis_root")};
 }
 
 std::optional<BlockInfo> Devnet::block(std::size_t i, std::uint64_t height) const {
-  auto doc = get_json(nodes_[i].api_port, "/api/v1/consensus/block/" + std::to_string(height));
+  auto doc = get_json(nodes_[i].host, nodes_[i].api_port, "/api/v1/consensus/block/" + std::to_string(height));
   if (!doc) return std::nullopt;
   return BlockInfo{num(*doc, "height"), str(*doc, "id"), str(*doc, "state_digest"), str(*doc, "receipts_digest")};
 }
 
 std::optional<std::pair<int, std::string>> Devnet::get(std::size_t i, const std::string& path) const {
-  http::Client client("127.0.0.1", nodes_[i].api_port, std::chrono::milliseconds(5000));
+  http::Client client(nodes_[i].host, nodes_[i].api_port, std::chrono::milliseconds(5000));
   auto response = client.request("GET", path);
   if (!response) return std::nullopt;
   return std::pair{response->status, response->body};
@@ -195,7 +279,7 @@ std::optional<std::pair<int, std::string>> Devnet::get(std::size_t i, const std:
 
 std::optional<std::pair<int, std::string>> Devnet::post(std::size_t i, const std::string& path,
                                                         const std::string& body) const {
-  http::Client client("127.0.0.1", nodes_[i].api_port, std::chrono::milliseconds(5000));
+  http::Client client(nodes_[i].host, nodes_[i].api_port, std::chrono::milliseconds(5000));
   auto response = client.request("POST", path, body);
   if (!response) return std::nullopt;
   return std::pair{response->status, response->body};

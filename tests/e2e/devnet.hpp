@@ -40,7 +40,12 @@ class Devnet {
     std::size_t full_nodes = 0;  // non-validators (indices after the validators), peered with every validator
     bool bench = false;
     std::uint64_t base_timeout_ms = 500;
+    // Each node in its own network namespace, on a veth pair into one bridge (10.77.x.0/24), so
+    // partition() can cut a running node's links. Needs root and `ip`; see Devnet::netns_available().
+    bool netns = false;
   };
+  // Whether this process may create network namespaces (root, `ip` present, kernel allows it).
+  static bool netns_available();
   explicit Devnet(Options options);
   ~Devnet();  // SIGKILLs whatever still runs, removes the directory
 
@@ -50,10 +55,14 @@ class Devnet {
   void stop(std::size_t i);    // SIGTERM, reaped (clean shutdown)
   void freeze(std::size_t i);  // SIGSTOP: its links go silent both ways
   void thaw(std::size_t i);    // SIGCONT
+  // netns mode only: takes node i's link down (it keeps running, isolated) / back up.
+  void partition(std::size_t i);
+  void heal(std::size_t i);
   bool running(std::size_t i);  // still alive (not exited)
 
   std::size_t size() const { return nodes_.size(); }
   std::uint16_t api_port(std::size_t i) const { return nodes_[i].api_port; }
+  const std::string& host(std::size_t i) const { return nodes_[i].host; }
   std::uint16_t p2p_port(std::size_t i) const { return nodes_[i].p2p_port; }
   std::string log(std::size_t i) const;
 
@@ -69,14 +78,22 @@ class Devnet {
   bool wait_height(std::size_t i, std::uint64_t height, std::chrono::milliseconds timeout) const;
 
  private:
+  void setup_netns();
+  void teardown_netns();
+  std::string ns_name(std::size_t i) const;
+  std::string veth_name(std::size_t i) const;
+
   struct Node {
     std::filesystem::path dir;
+    std::string host = "127.0.0.1";
     std::uint16_t p2p_port = 0;
     std::uint16_t api_port = 0;
     pid_t pid = -1;
   };
   std::filesystem::path root_;
   std::vector<Node> nodes_;
+  bool netns_ = false;
+  std::string tag_;  // unique per Devnet: namespace, link and bridge names
 };
 
 }  // namespace bizra::e2e
