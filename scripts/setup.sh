@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # BLAKE3: the official C sources (built by cmake/Blake3.cmake) and the independent b3sum
   librust-blake3-dev b3sum
+  # end-to-end tests: network namespaces for real partitions
+  iproute2
 )
 
 missing=()
