@@ -132,11 +132,7 @@ void stop_all(std::vector<Member>& members) {
 }
 
 void run_devnet(const DevnetOptions& o) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = block_stop_signals();
   auto members = prepare(o);
   for (auto& m : members) {
     m.pid = spawn(m);

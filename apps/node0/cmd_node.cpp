@@ -112,16 +112,6 @@ void add_genesis(CLI::App& app) {
   });
 }
 
-// Blocks SIGINT/SIGTERM in every thread (call before starting any), then waits for one.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 void add_run(CLI::App& app) {
   auto config_path = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("run", "Run a node until SIGINT/SIGTERM");

@@ -3,6 +3,7 @@
 // the work itself lives in the src/ modules, so this layer only parses and prints.
 
 #include <CLI/CLI.hpp>
+#include <signal.h>
 
 #include <string>
 #include <string_view>
@@ -34,6 +35,21 @@ inline void must(bizra::Status status, std::string_view context = {}) {
 struct ExitWithCode {
   int code;
 };
+
+// Blocks SIGINT and SIGTERM in this thread and every thread it starts later (call it before
+// starting any), so that the command can sigwait() for them. Their dispositions are reset to the
+// default first: a process started in the background by a shell inherits SIGINT ignored, and an
+// ignored signal is discarded, never delivered to sigwait().
+inline sigset_t block_stop_signals() {
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
 
 void add_version_command(CLI::App& app);
 void add_keygen_command(CLI::App& app);
