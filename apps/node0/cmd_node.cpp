@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "api/node_api.hpp"
+#include "api/rpc.hpp"
 #include "base/file.hpp"
 #include "base/hex.hpp"
 #include "commands.hpp"
@@ -14,6 +15,8 @@
 #include "node/config.hpp"
 #include "node/genesis.hpp"
 #include "node/node.hpp"
+#include "validation/service.hpp"
+#include "validation/source.hpp"
 #include "version.hpp"
 
 namespace node0 {
@@ -125,6 +128,9 @@ void add_run(CLI::App& app) {
     must(node->start(), "starting the node");
     http::Router router;
     api::mount_node_routes(router, *node, api::ApiOptions{std::string(kVersion)});
+    api::mount_rpc(router, *node);
+    validation::Service validation(std::make_unique<validation::LocalSource>(*node));
+    validation::mount_validation_routes(router, validation);
     std::unique_ptr<http::Server> server;
     if (!config.api_listen.empty()) {
       const auto listen = must(node::parse_host_port(config.api_listen), "api.listen");

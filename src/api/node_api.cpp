@@ -1,14 +1,11 @@
 #include "api/node_api.hpp"
 
-#include <array>
-#include <charconv>
 #include <cstdio>
 
+#include "api/queries.hpp"
 #include "base/hex.hpp"
-#include "chain/transaction.hpp"
-#include "codec/jcs.hpp"
-#include "crypto/identity.hpp"
 #include "codec/json.hpp"
+#include "crypto/identity.hpp"
 #include "poi/attestation.hpp"
 
 namespace bizra::api {
@@ -20,45 +17,10 @@ using http::Response;
 constexpr std::size_t kMaxBatchTransactions = 10'000;
 constexpr std::size_t kMaxBatchBytes = 1 << 20;
 
-// A JSON object written member by member; strings are escaped by http::json_quote.
-class JsonObject {
- public:
-  JsonObject& str(std::string_view key, std::string_view value) { return raw(key, http::json_quote(value)); }
-  JsonObject& num(std::string_view key, std::uint64_t value) { return raw(key, std::to_string(value)); }
-  JsonObject& flag(std::string_view key, bool value) { return raw(key, value ? "true" : "false"); }
-  JsonObject& raw(std::string_view key, std::string_view json) {
-    out_ += out_.size() == 1 ? "" : ",";
-    out_ += http::json_quote(key);
-    out_ += ':';
-    out_ += json;
-    return *this;
-  }
-  std::string done() const { return out_ + "}"; }
-
- private:
-  std::string out_ = "{";
-};
-
 Response error_response(const Error& e) { return Response::error(status_for(e.code()), e.code(), e.message()); }
 
 std::optional<Hash32> hash_param(const Request& req, std::string_view name) {
-  const auto text = req.param(name);
-  if (!text || text->size() != 64 || !hex::is_lower_hex(*text)) return std::nullopt;
-  return hex::decode_fixed<32>(*text).value();
-}
-
-std::string tx_status_json(const node::TxStatus& s, const Hash32& tx_id) {
-  JsonObject o;
-  o.str("tx_id", hex::encode(tx_id));
-  switch (s.state) {
-    case node::TxState::kUnknown: o.str("status", "unknown"); break;
-    case node::TxState::kPending: o.str("status", "pending"); break;
-    case node::TxState::kFinal:
-      o.str("status", s.record->ok ? "final" : "rejected").num("height", s.record->height).num("index", s.record->index);
-      if (!s.record->ok) o.str("error_code", s.record->error_code);
-      break;
-  }
-  return o.done();
+  return parse_hash(req.param(name).value_or(""));
 }
 
 Response health(const node::Node& node, const ApiOptions& options) {
@@ -110,14 +72,8 @@ Response consensus_status(const node::Node& node) {
   return Response::json(200, o.done());
 }
 
-// The chain carries an attestation in its canonical form only (one attestation, one transaction
-// id): a document that canonicalizes is wrapped in that form — its signature covers the
-// canonical form, so it stays valid; one that does not is passed as sent, and the check names
-// its defect under rule 1.
 Response submit_attestation(node::Node& node, const Request& req) {
-  auto canonical = jcs::canonicalize(req.body, json::Limits{.max_bytes = poi::kMaxDocumentBytes, .max_depth = 16});
-  const Bytes encoded = chain::encode(chain::Transaction(chain::AttestationTx{canonical ? *canonical : req.body}));
-  auto checked = node.submit(encoded);
+  auto checked = api::submit_attestation(node, req.body);
   if (!checked) return error_response(checked.error());
   return Response::json(202, JsonObject()
                                  .str("id", checked->attestation_id.value_or(""))
@@ -129,17 +85,15 @@ Response submit_attestation(node::Node& node, const Request& req) {
 Response attestation_status(node::Node& node, const Request& req) {
   const auto digest = hash_param(req, "id");
   if (!digest) return Response::error(400, "bad_id", "id: expected 64 lowercase hex digits (the attestation id)");
-  const auto tx_id = node.attestation_transaction(*digest);
-  if (tx_id) return Response::json(200, tx_status_json(node.transaction_status(*tx_id), *tx_id));
+  if (auto status = attestation_json(node, *digest)) return Response::json(200, std::move(*status));
   return Response::error(404, "not_found", "no attestation " + hex::encode(*digest) + " is pending or final here");
 }
 
 Response transaction_status(node::Node& node, const Request& req) {
   const auto id = hash_param(req, "id");
   if (!id) return Response::error(400, "bad_id", "id: expected 64 lowercase hex digits (the transaction id)");
-  const node::TxStatus s = node.transaction_status(*id);
-  if (s.state == node::TxState::kUnknown) return Response::error(404, "not_found", "unknown transaction " + hex::encode(*id));
-  return Response::json(200, tx_status_json(s, *id));
+  if (auto status = transaction_json(node, *id)) return Response::json(200, std::move(*status));
+  return Response::error(404, "not_found", "unknown transaction " + hex::encode(*id));
 }
 
 // {"transactions": ["<hex>", ...]}: each item is admitted on its own; the answer lists each
@@ -200,40 +154,53 @@ Response peers(const node::Node& node) {
   return Response::json(200, JsonObject().raw("peers", list + "]").done());
 }
 
-// /api/v1/consensus/block/{id or height}: a committed block with its QC round and the digests
-// after executing it (what nodes compare to prove they agree).
+// /api/v1/consensus/block/{id or height}: a block with its header fields, transaction ids,
+// whether it is final and, when it is, the digests after executing it (what nodes compare to
+// prove they agree).
 Response block(node::Node& node, const Request& req) {
-  const std::string_view key = req.param("ref").value_or("");
-  std::optional<consensus::Block> found;
-  if (key.size() == 64 && hex::is_lower_hex(key)) {
-    auto b = node.chain().block(hex::decode_fixed<32>(key).value());
-    if (!b) return error_response(b.error());
-    found = std::move(*b);
-  } else {
-    std::uint64_t height = 0;
-    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), height);
-    if (ec != std::errc() || end != key.data() + key.size())
-      return Response::error(400, "bad_id", "expected a block id (64 hex digits) or a height");
-    auto b = node.chain().block_at(height);
-    if (!b) return error_response(b.error());
-    found = std::move(*b);
-  }
-  if (!found) return Response::error(404, "not_found", "no committed block " + std::string(key));
-  const auto& h = found->header;
-  auto committed = node.chain().block_at(h.height);
-  const bool final = committed && *committed && (*committed)->id == found->id;
-  JsonObject o;
-  o.str("id", hex::encode(found->id))
-      .num("height", h.height)
-      .num("round", h.round)
-      .str("parent_id", hex::encode(h.parent_id))
-      .num("proposer", h.proposer)
-      .num("timestamp_ms", h.timestamp_ms)
-      .num("payload_bytes", found->payload.size())
-      .flag("final", final);
-  if (auto digests = node.chain().digests_at(h.height); final && digests && *digests)
-    o.str("state_digest", hex::encode((*digests)->first)).str("receipts_digest", hex::encode((*digests)->second));
-  return Response::json(200, o.done());
+  const std::string_view ref = req.param("ref").value_or("");
+  auto found = find_block(node, ref);
+  if (!found) return error_response(found.error());
+  if (!*found) return Response::error(404, "not_found", "no block " + std::string(ref));
+  auto body = block_json(node, **found);
+  if (!body) return error_response(body.error());
+  return Response::json(200, std::move(*body));
+}
+
+Response finality(node::Node& node, const Request& req) {
+  const auto id = hash_param(req, "id");
+  if (!id) return Response::error(400, "bad_id", "id: expected 64 lowercase hex digits (a block id)");
+  auto body = finality_json(node, *id);
+  if (!body) return error_response(body.error());
+  if (!*body) return Response::error(404, "not_found", "no block " + hex::encode(*id));
+  return Response::json(200, std::move(**body));
+}
+
+Response verify_attestation(const node::Node& node, const Request& req) {
+  return Response::json(200, verify_attestation_json(node, req.body));
+}
+
+Response validators(const node::Node& node) {
+  auto body = validators_json(node);
+  if (!body) return error_response(body.error());
+  return Response::json(200, std::move(*body));
+}
+
+// One record of the PoI state by public key or account id: 400 for a malformed reference, 404
+// when the state has none.
+template <typename Find, typename Render>
+Response state_record(const node::Node& node, const Request& req, std::string_view what, Find find, Render render) {
+  const std::string_view ref = req.param("id").value_or("");
+  auto found = find(node, ref);
+  if (!found) return error_response(found.error());
+  if (!*found) return Response::error(404, "not_found", "no " + std::string(what) + " " + std::string(ref));
+  return Response::json(200, render(**found));
+}
+
+// The ACE runtime (ace.md) is not part of this node yet: its routes exist so clients get a
+// stable, explicit answer instead of a 404 that looks like a wrong URL.
+Response ace_unavailable(const Request&) {
+  return Response::error(503, "ace_unavailable", "the ACE runtime is not available on this node");
 }
 
 }  // namespace
@@ -241,6 +208,7 @@ Response block(node::Node& node, const Request& req) {
 int status_for(std::string_view code) {
   if (code == "mempool_full" || code == "stopped") return 503;
   if (code == "duplicate") return 409;
+  if (code == "not_found") return 404;
   if (code == "too_large") return 413;
   if (code == "io_error" || code == "corrupt") return 500;
   return 400;  // the transaction itself is bad: its rule's code says why
@@ -257,6 +225,20 @@ void mount_node_routes(http::Router& router, node::Node& node, ApiOptions option
   router.add("GET", "/api/v1/poi/attestation/{id}", [&node](const Request& r) { return attestation_status(node, r); });
   router.add("POST", "/api/v1/transactions", [&node](const Request& r) { return submit_batch(node, r); }, kMaxBatchBytes);
   router.add("GET", "/api/v1/transactions/{id}", [&node](const Request& r) { return transaction_status(node, r); });
+  router.add("GET", "/api/v1/consensus/finality/{id}", [&node](const Request& r) { return finality(node, r); });
+  router.add("POST", "/api/v1/poi/verify", [&node](const Request& r) { return verify_attestation(node, r); },
+             poi::kMaxDocumentBytes);
+  router.add("GET", "/api/v1/validators", [&node](const Request&) { return validators(node); });
+  router.add("GET", "/api/v1/validators/{id}", [&node](const Request& r) {
+    return state_record(node, r, "validator", find_validator, validator_json);
+  });
+  router.add("GET", "/api/v1/accounts/{id}", [&node](const Request& r) {
+    return state_record(node, r, "account", find_account, account_json);
+  });
+  router.add("GET", "/ace/status", ace_unavailable);
+  router.add("GET", "/ace/agents", ace_unavailable);
+  router.add("POST", "/ace/orchestrate", ace_unavailable);
+  router.add("GET", "/ace/tasks/{id}", ace_unavailable);
 }
 
 }  // namespace bizra::api

@@ -8,12 +8,20 @@
 //                                         consensus progressing; 503 naming the failed check
 //   GET  /api/v1/consensus/status         round, committed height, leader, validators, finality
 //   GET  /api/v1/consensus/block/{ref}    a block by id or height: header fields, final, digests
+//   GET  /api/v1/consensus/finality/{id}  whether a block id is final, at what height
 //   GET  /api/v1/network/peers            peers: connection, quality/reputation/health, ban, traffic
 //   POST /api/v1/poi/attestation          a signed attestation document -> 202 {id, tx_id}
+//   POST /api/v1/poi/verify               the ten rules without submitting -> {valid, id, error}
 //   GET  /api/v1/poi/attestation/{id}     pending / final (height, index, ok or error code)
 //   POST /api/v1/transactions             {"transactions": ["<hex encoding>", ...]} (≤ 1 MiB,
 //                                         ≤ 10 000): a batch, for high-rate clients; per-item results
 //   GET  /api/v1/transactions/{id}        pending / final
+//   GET  /api/v1/validators[/{id}]        the PoI registry: status, weight, reputation
+//   GET  /api/v1/accounts/{pubkey or id}  an account: reputation, attestations, impact
+//   GET  /ace/status, /ace/agents, /ace/tasks/{id}, POST /ace/orchestrate
+//                                         503 ace_unavailable until the ACE runtime exists
+// docs/api.md is the full reference (requests, responses, errors); the JSON-RPC endpoint is
+// api/rpc.hpp.
 
 #include <chrono>
 #include <string>

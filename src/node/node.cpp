@@ -749,5 +749,7 @@ const Genesis& Node::genesis() const { return impl_->genesis; }
 const Hash32& Node::genesis_root() const { return impl_->root; }
 const chain::ChainParams& Node::params() const { return impl_->params; }
 ChainStore& Node::chain() { return *impl_->chain; }
+const storage::Store& Node::store() const { return *impl_->store; }
+poi::ValidationContext Node::validation_context() const { return impl_->validation_context(); }
 
 }  // namespace bizra::node

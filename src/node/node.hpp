@@ -26,6 +26,7 @@
 #include "node/chain_store.hpp"
 #include "node/config.hpp"
 #include "node/genesis.hpp"
+#include "storage/store.hpp"
 
 namespace bizra::node {
 
@@ -82,6 +83,11 @@ class Node {
   const Hash32& genesis_root() const;
   const chain::ChainParams& params() const;
   ChainStore& chain();
+  // Read-only access to the committed state (poi::StoreState over it) for the API's queries.
+  const storage::Store& store() const;
+  // The context admission validates attestations with (this chain, the wall clock, finalized
+  // blocks, the committed nonce record): what /api/v1/poi/verify checks against.
+  poi::ValidationContext validation_context() const;
 
  private:
   struct Impl;
