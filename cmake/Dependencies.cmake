@@ -19,3 +19,19 @@ if(NOT BIZRA_FUZZ)
     find_package(benchmark REQUIRED)
   endif()
 endif()
+
+# bizra_use_asio(TARGET SCOPE): a target that includes Boost.Asio/Beast gets Boost's headers, and
+# under GCC 12+ loses -Wtsan: with -fsanitize=thread GCC errors on the atomic_thread_fence inside
+# Asio's handler invocation, which ThreadSanitizer does not model — Asio's real synchronization
+# (its schedulers' and strands' mutexes) is visible to TSan, and the TSan suite runs clean.
+# SCOPE is PUBLIC when the target's headers expose Asio (users inline the same code).
+function(bizra_use_asio target scope)
+  if(TARGET Boost::headers)
+    target_link_libraries(${target} ${scope} Boost::headers)
+  else()
+    target_include_directories(${target} SYSTEM ${scope} ${Boost_INCLUDE_DIRS})
+  endif()
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12)
+    target_compile_options(${target} ${scope} -Wno-tsan)
+  endif()
+endfunction()

@@ -16,6 +16,8 @@ PACKAGES=(
   librust-blake3-dev b3sum
   # end-to-end tests: network namespaces for real partitions
   iproute2
+  # monitoring: promtool checks the exposition and deploy/prometheus (tests/metrics)
+  prometheus
 )
 
 missing=()

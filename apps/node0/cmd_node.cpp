@@ -4,8 +4,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "api/node_api.hpp"
-#include "api/rpc.hpp"
 #include "base/file.hpp"
 #include "base/hex.hpp"
 #include "commands.hpp"
@@ -15,8 +13,7 @@
 #include "node/config.hpp"
 #include "node/genesis.hpp"
 #include "node/node.hpp"
-#include "validation/service.hpp"
-#include "validation/source.hpp"
+#include "service/node_service.hpp"
 #include "version.hpp"
 
 namespace node0 {
@@ -125,12 +122,8 @@ void add_run(CLI::App& app) {
     const auto genesis = must(node::read_genesis_file(config.genesis_file), "genesis");
     auto key = must(crypto::read_key_file(config.key_file), "key file");
     auto node = must(node::Node::open(config, genesis, std::move(key)), "opening the node");
+    auto surface = service::make_node_service(*node, std::string(kVersion), genesis.chain_id);
     must(node->start(), "starting the node");
-    http::Router router;
-    api::mount_node_routes(router, *node, api::ApiOptions{std::string(kVersion)});
-    api::mount_rpc(router, *node);
-    validation::Service validation(std::make_unique<validation::LocalSource>(*node));
-    validation::mount_validation_routes(router, validation);
     std::unique_ptr<http::Server> server;
     if (!config.api_listen.empty()) {
       const auto listen = must(node::parse_host_port(config.api_listen), "api.listen");
@@ -138,7 +131,8 @@ void add_run(CLI::App& app) {
       sc.host = listen.first;
       sc.port = listen.second;
       sc.threads = config.api_threads;
-      server = std::make_unique<http::Server>(sc, router);
+      sc.websocket = surface->websocket.get();
+      server = std::make_unique<http::Server>(sc, surface->router);
       must(server->start(), "starting the API");
     }
     const auto status = node->status();

@@ -45,11 +45,7 @@ Result<std::optional<consensus::Block>> find_block(node::Node& node, std::string
   return node.chain().block_at(height);
 }
 
-Result<bool> is_final(node::Node& node, const consensus::Block& block) {
-  auto committed = node.chain().block_at(block.header.height);
-  if (!committed) return committed.error();
-  return *committed && (*committed)->id == block.id;
-}
+Result<bool> is_final(node::Node& node, const consensus::Block& block) { return node.is_final(block); }
 
 Result<std::string> block_json(node::Node& node, const consensus::Block& block) {
   auto final = is_final(node, block);

@@ -45,12 +45,12 @@ std::vector<Router::Segment> Router::parse_pattern(std::string_view pattern) {
   }
 }
 
-void Router::add(std::string method, std::string pattern, HandlerFn fn, std::size_t max_body_bytes) {
+void Router::add(std::string method, std::string pattern, HandlerFn fn, RouteOptions options) {
   if (!is_token(method)) {
     throw std::invalid_argument("route method \"" + method + "\" is not an HTTP token");
   }
   if (!fn) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");
-  Route route{std::move(method), parse_pattern(pattern), std::move(fn), max_body_bytes};
+  Route route{std::move(method), pattern, parse_pattern(pattern), std::move(fn), options};
   const auto same_shape = [&](const Route& other) {
     if (other.method != route.method || other.segments.size() != route.segments.size()) return false;
     return std::equal(other.segments.begin(), other.segments.end(), route.segments.begin(),
@@ -86,14 +86,19 @@ const Router::Route* Router::find(std::string_view method, const std::vector<std
   return best;
 }
 
-Response Router::not_routed(const Request& req, const std::vector<std::string>& segments) const {
-  std::vector<std::string_view> allowed;
+std::vector<std::string_view> Router::methods_for(const std::vector<std::string>& segments) const {
+  std::vector<std::string_view> methods;
   for (const Route& route : routes_) {
-    if (matches(route, segments)) allowed.push_back(route.method);
+    if (matches(route, segments)) methods.push_back(route.method);
   }
+  std::sort(methods.begin(), methods.end());
+  methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+  return methods;
+}
+
+Response Router::not_routed(const Request& req, const std::vector<std::string>& segments) const {
+  const std::vector<std::string_view> allowed = methods_for(segments);
   if (allowed.empty()) return Response::error(404, code::kNotFound, "no route for " + req.method + " " + req.path);
-  std::sort(allowed.begin(), allowed.end());
-  allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
   std::string allow;
   for (std::string_view method : allowed) {
     if (!allow.empty()) allow += ", ";
@@ -105,16 +110,60 @@ Response Router::not_routed(const Request& req, const std::vector<std::string>& 
 }
 
 Response Router::dispatch(Request& req) const {
+  const auto start = std::chrono::steady_clock::now();
+  const Route* route = nullptr;
+  Response response = route_and_answer(req, route);
+  if (observer_)
+    observer_(req.method, route != nullptr ? std::string_view(route->pattern) : std::string_view("unmatched"),
+              response.status, std::chrono::steady_clock::now() - start);
+  return response;
+}
+
+Response Router::route_and_answer(Request& req, const Route*& route) const {
   auto segments = split_path(req.path);
   if (!segments) return Response::error(400, code::kBadRequest, segments.error().message());
-  const Route* route = find(req.method, *segments);
-  if (route == nullptr) return not_routed(req, *segments);
-  req.params.clear();
-  for (std::size_t i = 0; i < segments->size(); ++i) {
-    if (route->segments[i].capture) req.params.emplace_back(route->segments[i].text, std::move((*segments)[i]));
+  route = find(req.method, *segments);
+  Response response;
+  if (route == nullptr && req.method == "OPTIONS" && policy_.cors.enabled()) {
+    // A preflight: it sets its own CORS headers, all or none.
+    if (auto methods = methods_for(*segments); !methods.empty()) return preflight(policy_.cors, req, methods);
   }
+  if (route == nullptr) {
+    response = not_routed(req, *segments);
+  } else {
+    req.params.clear();
+    for (std::size_t i = 0; i < segments->size(); ++i) {
+      if (route->segments[i].capture) req.params.emplace_back(route->segments[i].text, std::move((*segments)[i]));
+    }
+    response = run(*route, req);
+  }
+  add_cors_headers(policy_.cors, req, response);
+  return response;
+}
+
+Response Router::run(const Route& route, const Request& req) const {
+  std::optional<RateLimiter::Decision> limit;
+  if (route.options.rate_limited && policy_.rate_limiter) {
+    limit = policy_.rate_limiter->take(req.remote_ip);
+    if (!limit->allowed) return rate_limited(*limit);
+  }
+  std::optional<Response> refused = auth_failure(route, req);
+  Response response = refused ? std::move(*refused) : call_handler(route, req);
+  if (limit) add_rate_limit_headers(response, *limit);
+  return response;
+}
+
+std::optional<Response> Router::auth_failure(const Route& route, const Request& req) const {
+  if (!route.options.requires_auth) return std::nullopt;
+  if (!policy_.authenticator) return unauthorized(Error(code::kInvalidToken, "this node accepts no tokens"));
+  const Result<Principal> principal = policy_.authenticator->authenticate(req);
+  if (principal) return std::nullopt;
+  return unauthorized(principal.error());
+}
+
+Response Router::call_handler(const Route& route, const Request& req) {
   try {
-    Response response = route->fn(req);
+    Response response = route.fn(req);
     if (response.status < 200 || response.status > 599) {
       return Response::error(500, code::kInternal, "handler returned an invalid status");
     }
@@ -130,7 +179,15 @@ std::size_t Router::body_limit(std::string_view method, std::string_view path, s
   auto segments = split_path(path);
   if (!segments) return fallback;
   const Route* route = find(method, *segments);
-  return route != nullptr ? route->max_body_bytes : fallback;
+  return route != nullptr ? route->options.max_body_bytes : fallback;
+}
+
+std::vector<std::pair<std::string, std::string>> Router::route_list() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& r : routes_) {
+    out.emplace_back(r.method, r.pattern);
+  }
+  return out;
 }
 
 }  // namespace bizra::http

@@ -18,6 +18,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "http/websocket_upgrade.hpp"
 
 namespace bizra::http {
 namespace {
@@ -181,6 +184,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void on_request() {
     auto& message = parser_->get();
+    if (is_websocket_upgrade(message)) return upgrade(message);
     Request req;
     req.method = std::string(message.method_string());
     req.target = std::string(message.target());
@@ -190,6 +194,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req.body = std::move(message.body());
     req.remote_ip = remote_ip_;
     send(shared_.router.dispatch(req), message.keep_alive());
+  }
+
+  bool is_websocket_upgrade(const detail::WebSocketRequest& message) const {
+    const ServerConfig& config = shared_.config;
+    return config.websocket != nullptr && target_.path == config.websocket_path &&
+           beast::websocket::is_upgrade(message);
+  }
+
+  // The hub takes the socket; this connection ends when its cancelled timer's handler returns.
+  void upgrade(const detail::WebSocketRequest& message) {
+    timer_.cancel();
+    if (!detail::websocket_accept(*shared_.config.websocket, socket_, message)) {
+      send_error_and_close(503, code::kTooManyConnections, "the server has too many WebSocket connections");
+    }
   }
 
   void on_read_error(error_code ec) {
@@ -310,6 +328,7 @@ struct Server::Impl {
 
   Shared shared;
   bool started = false;
+  bool websocket_attached = false;
   std::atomic<std::uint16_t> port{0};
   // Destroyed in stop(), in reverse order: the threads are joined before the acceptor and the
   // io_context go, and destroying the io_context destroys the connections' pending handlers and
@@ -343,6 +362,10 @@ Status Server::start() {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (!ec) impl_->port = acceptor.local_endpoint(ec).port();
+  if (!ec && config.websocket != nullptr) {
+    detail::websocket_attach(*config.websocket, *impl_->io);
+    impl_->websocket_attached = true;
+  }
   if (ec) {
     stop();
     return Error("bind_failed", "listening on " + config.host + ":" + std::to_string(config.port) + ": " + ec.message());
@@ -359,6 +382,8 @@ void Server::stop() {
   impl_->io->stop();
   for (std::thread& thread : impl_->threads) thread.join();
   impl_->threads.clear();
+  if (impl_->websocket_attached) detail::websocket_detach(*impl_->shared.config.websocket);
+  impl_->websocket_attached = false;
   impl_->accept_retry.reset();
   impl_->acceptor.reset();
   impl_->io.reset();

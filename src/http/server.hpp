@@ -30,6 +30,8 @@
 
 namespace bizra::http {
 
+class WebSocketHub;
+
 struct ServerConfig {
   std::string host = "127.0.0.1";  // an IP literal (v4 or v6)
   std::uint16_t port = 0;          // 0: an ephemeral port, see Server::port()
@@ -38,6 +40,10 @@ struct ServerConfig {
   std::size_t max_header_bytes = 16 << 10;  // request line and fields together
   std::size_t max_body_bytes = 1 << 20;     // hard cap over every route's own limit
   std::chrono::milliseconds request_timeout{10000}, idle_timeout{30000};
+  // When set, a GET of websocket_path with a valid WebSocket upgrade is handed to this hub
+  // (websocket.hpp), which must outlive the server; more than its max_connections -> 503.
+  WebSocketHub* websocket = nullptr;
+  std::string websocket_path = "/ws";
 };
 
 class Server {

@@ -127,6 +127,9 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
   std::vector<Bytes> gossip_out;
   std::size_t gossip_bytes = 0;
 
+  std::vector<CommitListener> commit_listeners;  // fixed before start
+  mutable std::atomic<std::uint64_t> finality_checks{0};
+  std::atomic<std::uint64_t> timeouts_signed{0}, qcs_received{0}, tcs_received{0}, bytes_in{0}, bytes_out{0};
   std::atomic<bool> payload_arrived{false};  // a leader waiting with nothing to propose proposes now
 
   std::thread consensus_thread;
@@ -249,6 +252,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
   // network thread: net::Handler
 
   void on_frame(const crypto::PublicKey& from, Bytes bytes) override {
+    bytes_in.fetch_add(bytes.size(), std::memory_order_relaxed);
     if (bytes.empty()) return host->report(from, false);
     const auto kind = static_cast<FrameKind>(bytes[0]);
     const ByteSpan body = ByteSpan(bytes).subspan(1);
@@ -353,8 +357,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
       std::size_t end = start, bytes = 0;
       while (end < batch.size() && (end == start || bytes + batch[end].size() + 4 <= kMaxGossipBatchBytes))
         bytes += batch[end++].size() + 4;
-      host->broadcast(frame(FrameKind::kTransactions,
-                            chain::encode_payload(std::span<const Bytes>(batch).subspan(start, end - start))));
+      broadcast(frame(FrameKind::kTransactions, chain::encode_payload(std::span<const Bytes>(batch).subspan(start, end - start))));
       start = end;
     }
   }
@@ -451,6 +454,8 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
         out.clear();
         core->on_message(in.from, in.message, wall_ms(), out);
         if (const auto* request = std::get_if<consensus::BlockRequest>(&in.message)) serve_history(in.from, *request, out);
+        if (const auto* p = std::get_if<consensus::ProposalMsg>(&in.message); p && p->last_round_tc)
+          tcs_received.fetch_add(1, std::memory_order_relaxed);
         if (!perform(out, in.from)) return;
       }
       if (payload_arrived.exchange(false, std::memory_order_relaxed)) {
@@ -493,7 +498,11 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
       inbox.push_back({to, message});
       return;
     }
-    if (auto key = peer_key(to)) host->send(*key, frame(FrameKind::kConsensus, consensus::encode(message)));
+    if (auto key = peer_key(to)) {
+      Bytes bytes = frame(FrameKind::kConsensus, consensus::encode(message));
+      bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
+      host->send(*key, std::move(bytes));
+    }
   }
 
   Status apply(consensus::SendTo& o, std::optional<ValidatorIndex>) {
@@ -501,11 +510,22 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
     return ok_status();
   }
   Status apply(consensus::Broadcast& o, std::optional<ValidatorIndex>) {
-    host->broadcast(frame(FrameKind::kConsensus, consensus::encode(o.message)));
+    if (std::holds_alternative<consensus::TimeoutMsg>(o.message)) timeouts_signed.fetch_add(1, std::memory_order_relaxed);
+    broadcast(frame(FrameKind::kConsensus, consensus::encode(o.message)));
     return ok_status();
+  }
+
+  // To every connected peer; counted once per peer it goes to.
+  void broadcast(Bytes bytes) {
+    const auto peers = host->peers();
+    const auto connected = static_cast<std::uint64_t>(
+        std::count_if(peers.begin(), peers.end(), [](const net::PeerStatus& p) { return p.connected; }));
+    bytes_out.fetch_add(bytes.size() * connected, std::memory_order_relaxed);
+    host->broadcast(std::move(bytes));
   }
   Status apply(consensus::PersistSafety& o, std::optional<ValidatorIndex>) { return chain->put_safety(o.state); }
   Status apply(consensus::PersistBlock& o, std::optional<ValidatorIndex>) {
+    qcs_received.fetch_add(1, std::memory_order_relaxed);
     note_block(o.block);
     return chain->put_pending_block(o.block);
   }
@@ -590,7 +610,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
       chain->stage_commit(batch, block, qc, state_digest, receipts_digest, outcomes);
       BIZRA_TRY(chain->write_commit(batch));
       pending_blocks.erase(block.id);
-      note_commit(block, result->receipts.size());
+      note_commit(block, outcomes);
     }
     std::erase_if(pending_blocks, [&](const auto& entry) { return !reaches_tip(entry.first); });
     BIZRA_TRY(chain->prune_pending(c.blocks.back().header.height));
@@ -629,12 +649,18 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
     return false;
   }
 
-  void note_commit(const consensus::Block& block, std::size_t transactions) {
-    std::lock_guard lock(status_mu);
-    ++snapshot.commits;
-    snapshot.committed_transactions += transactions;
+  void note_commit(const consensus::Block& block, const std::vector<TxOutcome>& outcomes) {
     const std::uint64_t now = wall_ms();
-    snapshot.last_finality_ms = now > block.header.timestamp_ms ? now - block.header.timestamp_ms : 0;
+    const std::uint64_t finality = now > block.header.timestamp_ms ? now - block.header.timestamp_ms : 0;
+    {
+      std::lock_guard lock(status_mu);
+      ++snapshot.commits;
+      snapshot.committed_transactions += outcomes.size();
+      snapshot.last_finality_ms = finality;
+    }
+    const CommitEvent event{block.header.height, block.id, block.header.round, block.header.timestamp_ms, finality,
+                            &outcomes};
+    for (const auto& listener : commit_listeners) listener(event);
   }
 
   void publish_status() {
@@ -744,6 +770,25 @@ NodeStatus Node::status() const {
 }
 
 std::vector<net::PeerStatus> Node::peers() const { return impl_->host->peers(); }
+
+void Node::add_commit_listener(CommitListener listener) { impl_->commit_listeners.push_back(std::move(listener)); }
+
+Result<bool> Node::is_final(const consensus::Block& block) const {
+  impl_->finality_checks.fetch_add(1, std::memory_order_relaxed);
+  if (impl_->core->graph().is_finalized(block.id)) return true;  // lock-free, recent blocks
+  auto committed = impl_->chain->block_at(block.header.height);  // older history
+  if (!committed) return committed.error();
+  return *committed && (*committed)->id == block.id;
+}
+
+std::uint64_t Node::finality_checks() const { return impl_->finality_checks.load(std::memory_order_relaxed); }
+
+NodeCounters Node::counters() const {
+  const auto read = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return {read(impl_->timeouts_signed), read(impl_->qcs_received), read(impl_->tcs_received), read(impl_->bytes_in),
+          read(impl_->bytes_out)};
+}
+std::size_t Node::graph_blocks() const { return impl_->core->graph().size(); }
 
 const Genesis& Node::genesis() const { return impl_->genesis; }
 const Hash32& Node::genesis_root() const { return impl_->root; }

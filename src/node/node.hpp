@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -54,6 +55,26 @@ struct TxStatus {
   std::optional<TxRecord> record;  // when final: height, index, ok / error code
 };
 
+// One committed block, as listeners see it (on the consensus thread, right after it is durable).
+struct CommitEvent {
+  Height height = 0;
+  Hash32 id;
+  consensus::Round round = 0;
+  std::uint64_t timestamp_ms = 0;  // the proposer's
+  std::uint64_t finality_ms = 0;   // local commit time - timestamp (0 if the clocks disagree)
+  const std::vector<TxOutcome>* outcomes = nullptr;  // valid during the call only
+};
+using CommitListener = std::function<void(const CommitEvent&)>;
+
+// Monotonic counts since the node started (exported as Prometheus counters).
+struct NodeCounters {
+  std::uint64_t timeouts_signed = 0;  // round timeouts this node signed and broadcast
+  std::uint64_t qcs_received = 0;     // QCs received: one per block accepted into the tree
+  std::uint64_t tcs_received = 0;     // TCs received in proposals (rounds that ended by timeout)
+  std::uint64_t p2p_bytes_in = 0;     // frame bytes received from peers
+  std::uint64_t p2p_bytes_out = 0;    // frame bytes handed to the network for peers
+};
+
 class Node {
  public:
   // Opens (or initializes from genesis) the store under config.data_dir. Errors: "io_error",
@@ -74,6 +95,15 @@ class Node {
   Result<chain::CheckedTx> submit(ByteSpan encoded_transaction);
   TxStatus transaction_status(const Hash32& tx_id) const;
   std::optional<Hash32> attestation_transaction(const Hash32& attestation_digest) const;
+
+  // Called for every committed block, on the consensus thread: it must be quick and must not
+  // call back into the node's consensus. Add listeners before start().
+  void add_commit_listener(CommitListener listener);
+  // Whether the committed chain holds this block (counted: bizra_consensus_finality_checks_total).
+  Result<bool> is_final(const consensus::Block& block) const;
+  std::uint64_t finality_checks() const;
+  NodeCounters counters() const;
+  std::size_t graph_blocks() const;  // blocks in the BlockGraph (lock-free read)
 
   NodeStatus status() const;
   // Every peer the network layer knows: connection, scores (quality, reputation, health), ban,

@@ -71,7 +71,9 @@ inline std::string member(const json::Value& v, std::string_view key) {
 
 class TestNode {
  public:
-  TestNode() : key_(fixed_key(7)) {
+  // `mount`: start the node and mount the REST and JSON-RPC routes (false: an idle node whose
+  // caller assembles routes itself, e.g. through service::make_node_service).
+  explicit TestNode(bool mount = true) : key_(fixed_key(7)) {
     static std::atomic<int> instances{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("bizra-api-" + std::to_string(::getpid()) + "-" + std::to_string(instances++) + "-" +
@@ -87,6 +89,7 @@ class TestNode {
     config.data_dir = dir_ / "data";
     config.p2p_listen = p2p;
     node_ = node::Node::open(config, genesis_, fixed_key(7)).value();
+    if (!mount) return;
     if (!node_->start().ok()) throw std::runtime_error("node start failed");
     api::mount_node_routes(router_, *node_, api::ApiOptions{"test"});
     api::mount_rpc(router_, *node_);

@@ -10,8 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "e2e/devnet.hpp"
@@ -32,6 +37,38 @@ loadgen::LoadConfig load_on(const Devnet& net, double rate, std::chrono::millise
   lc.sample_every = 5;
   lc.drain = 20s;
   return lc;
+}
+
+// GET /metrics of a live node: the spec's names are there, with the attestations just committed,
+// and the exposition passes `promtool check metrics` (when promtool is installed: make test's
+// setup installs it).
+void expect_valid_metrics(const Devnet& net) {
+  const auto metrics = net.get(0, "/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->first, 200);
+  for (const char* name : {"bizra_uptime_seconds", "bizra_memory_heap_used_bytes", "bizra_node_info{",
+                           "bizra_consensus_committed_height", "bizra_consensus_finality_latency_seconds_bucket",
+                           "bizra_poi_attestations_total{result=\"accepted\"}", "bizra_storage_bytes", "bizra_blockgraph_blocks_total",
+                           "bizra_consensus_finality_checks_total", "bizra_cache_hit_rate", "bizra_ace_agents_active",
+                           "bizra_p2p_peers_connected 3", "process_resident_memory_bytes"})
+    EXPECT_NE(metrics->second.find(name), std::string::npos) << name;
+  if (std::system("command -v promtool > /dev/null 2>&1") != 0) return;
+  const std::string file = std::filesystem::temp_directory_path() / ("bizra-metrics-" + std::to_string(::getpid()));
+  std::ofstream(file) << metrics->second;
+  // The spec names two metrics with the abbreviated unit "_ms", which promtool's linter flags;
+  // anything else it reports fails the test (tests/metrics/promtool_check_metrics.sh, same rule).
+  std::string report;
+  if (FILE* out = ::popen(("promtool check metrics < " + file + " 2>&1").c_str(), "r")) {
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, out) != nullptr) report += buf;
+    ::pclose(out);
+  }
+  std::istringstream lines(report);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line != "bizra_http_request_duration_ms metric names should not contain abbreviated units" &&
+        line != "bizra_ace_task_duration_ms metric names should not contain abbreviated units")
+      ADD_FAILURE() << "promtool check metrics: " << line;
+  std::filesystem::remove(file);
 }
 
 // Every node's committed block at each height up to the lowest committed height is the same,
@@ -109,6 +146,7 @@ TEST(Devnet, FourValidatorsFinalizeAttestationsAndAgree) {
   const auto unknown = net.get(0, "/api/v1/poi/attestation/" + std::string(64, 'a'));
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->first, 404);
+  expect_valid_metrics(net);
 }
 
 TEST(Devnet, SigkilledValidatorRejoinsAndNoFinalBlockIsLost) {

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""HTTP benchmark: `wrk` against a running node's GET /health, beside nginx serving a small static
+file on this machine in the same run (the ceiling for an HTTP server here). Both servers get one
+worker thread (the devnet's api.threads is 1; nginx worker_processes 1), the node is a
+single-validator devnet (its consensus runs beside the API), and runs alternate node/nginx
+--rounds times; the table shows median (min–max) of requests/s and wrk's latency percentiles.
+
+Writes docs/http.md between the api-bench markers.
+
+    bench/api_bench.py [--node0 build/release/apps/node0/node0] [--rounds 3] [--seconds 5]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from docgen import replace_section, spread
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def wait_http(url, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except Exception:
+            time.sleep(0.2)
+    sys.exit(f"{url} did not answer")
+
+
+def start_nginx(port, workdir):
+    with open(os.path.join(workdir, "health.json"), "w") as f:
+        f.write('{"status":"ok"}\n')
+    conf = os.path.join(workdir, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 1;
+daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ root {workdir}; }}
+  }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-c", conf, "-p", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}/health.json")
+    return proc
+
+
+def wrk(url, seconds, connections):
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": pct(50), "p99": pct(99), "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--node0", default=os.path.join(ROOT, "build/release/apps/node0/node0"))
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--doc", default=os.path.join(ROOT, "docs/http.md"))
+    args = ap.parse_args()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed (apt-get install wrk nginx-light)")
+
+    workdir = tempfile.mkdtemp(prefix="bizra-api-bench-")
+    os.chmod(workdir, 0o755)  # nginx workers run as www-data and must read the file
+    nginx = start_nginx(5980, workdir)
+    devnet = subprocess.Popen([args.node0, "devnet", "--validators", "1", "--dir", os.path.join(workdir, "devnet"),
+                               "--p2p-port", "5990", "--api-port", "5991"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = {"node": [], "nginx": []}
+    try:
+        wait_http("http://127.0.0.1:5991/health")
+        for _ in range(args.rounds):
+            results["node"].append(wrk("http://127.0.0.1:5991/health", args.seconds, args.connections))
+            results["nginx"].append(wrk("http://127.0.0.1:5980/health.json", args.seconds, args.connections))
+            print(f"node {results['node'][-1]['rps']:.0f} req/s, nginx {results['nginx'][-1]['rps']:.0f} req/s", flush=True)
+    finally:
+        devnet.send_signal(signal.SIGINT)
+        nginx.send_signal(signal.SIGQUIT)
+        devnet.wait(timeout=30)
+        nginx.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    f0 = lambda v: f"{v:,.0f}"
+    f2 = lambda v: f"{v:.2f}"
+    rows = ["| server | requests/s | latency p50 ms | latency p99 ms | non-2xx |", "|---|---:|---:|---:|---:|"]
+    for name, label in (("node", "node0 `GET /health`"), ("nginx", "nginx static file")):
+        rs = results[name]
+        rows.append(f"| {label} | {spread([r['rps'] for r in rs], f0)} | {spread([r['p50'] for r in rs], f2)} | "
+                    f"{spread([r['p99'] for r in rs], f2)} | {sum(r['non2xx'] for r in rs)} |")
+    ratios = [n["rps"] / x["rps"] for n, x in zip(results["node"], results["nginx"])]
+    body = "\n".join([
+        f"Generated by `bench/api_bench.py --rounds {args.rounds} --seconds {args.seconds}` "
+        f"(wrk -t1 -c{args.connections}; one server thread each; {os.cpu_count()} CPUs shared with wrk and the "
+        "node's consensus).",
+        "",
+        *rows,
+        "",
+        f"node0 / nginx requests/s, per round: {', '.join(f'{r:.2f}' for r in ratios)} "
+        f"(target ≥ 0.50: {'met' if min(ratios) >= 0.5 else 'not met'} in every round)."
+        if ratios else "",
+    ])
+    replace_section(args.doc, "api-bench", body)
+    print(f"wrote {args.doc}")
+
+
+if __name__ == "__main__":
+    main()
