@@ -122,7 +122,10 @@ void add_run(CLI::App& app) {
     const auto genesis = must(node::read_genesis_file(config.genesis_file), "genesis");
     auto key = must(crypto::read_key_file(config.key_file), "key file");
     auto node = must(node::Node::open(config, genesis, std::move(key)), "opening the node");
-    auto surface = service::make_node_service(*node, std::string(kVersion), genesis.chain_id);
+    auto surface = must(service::make_node_service(*node, std::string(kVersion), genesis.chain_id,
+                                                   {config.api_keys, config.rate_limit_per_second,
+                                                    config.rate_limit_burst, config.cors_origins}),
+                        "api");
     must(node->start(), "starting the node");
     std::unique_ptr<http::Server> server;
     if (!config.api_listen.empty()) {

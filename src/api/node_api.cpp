@@ -220,14 +220,16 @@ void mount_node_routes(http::Router& router, node::Node& node, ApiOptions option
   router.add("GET", "/api/v1/consensus/status", [&node](const Request&) { return consensus_status(node); });
   router.add("GET", "/api/v1/network/peers", [&node](const Request&) { return peers(node); });
   router.add("GET", "/api/v1/consensus/block/{ref}", [&node](const Request& r) { return block(node, r); });
-  router.add("POST", "/api/v1/poi/attestation", [&node](const Request& r) { return submit_attestation(node, r); },
-             poi::kMaxDocumentBytes);
+  // Writes and verification count against the client's rate limit (when the node has one);
+  // attestations are authorized by their own signature, ACE tasks need a bearer token.
+  const http::RouteOptions document{.max_body_bytes = poi::kMaxDocumentBytes, .rate_limited = true};
+  router.add("POST", "/api/v1/poi/attestation", [&node](const Request& r) { return submit_attestation(node, r); }, document);
   router.add("GET", "/api/v1/poi/attestation/{id}", [&node](const Request& r) { return attestation_status(node, r); });
-  router.add("POST", "/api/v1/transactions", [&node](const Request& r) { return submit_batch(node, r); }, kMaxBatchBytes);
+  router.add("POST", "/api/v1/transactions", [&node](const Request& r) { return submit_batch(node, r); },
+             http::RouteOptions{.max_body_bytes = kMaxBatchBytes, .rate_limited = true});
   router.add("GET", "/api/v1/transactions/{id}", [&node](const Request& r) { return transaction_status(node, r); });
   router.add("GET", "/api/v1/consensus/finality/{id}", [&node](const Request& r) { return finality(node, r); });
-  router.add("POST", "/api/v1/poi/verify", [&node](const Request& r) { return verify_attestation(node, r); },
-             poi::kMaxDocumentBytes);
+  router.add("POST", "/api/v1/poi/verify", [&node](const Request& r) { return verify_attestation(node, r); }, document);
   router.add("GET", "/api/v1/validators", [&node](const Request&) { return validators(node); });
   router.add("GET", "/api/v1/validators/{id}", [&node](const Request& r) {
     return state_record(node, r, "validator", find_validator, validator_json);
@@ -237,7 +239,7 @@ void mount_node_routes(http::Router& router, node::Node& node, ApiOptions option
   });
   router.add("GET", "/ace/status", ace_unavailable);
   router.add("GET", "/ace/agents", ace_unavailable);
-  router.add("POST", "/ace/orchestrate", ace_unavailable);
+  router.add("POST", "/ace/orchestrate", ace_unavailable, http::RouteOptions{.requires_auth = true, .rate_limited = true});
   router.add("GET", "/ace/tasks/{id}", ace_unavailable);
 }
 

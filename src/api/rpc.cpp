@@ -242,7 +242,7 @@ void mount_rpc(http::Router& router, node::Node& node) {
         if (!answer) return http::Response{.status = 204, .content_type = "", .body = {}, .headers = {}};
         return http::Response::json(200, std::move(*answer));
       },
-      kMaxRpcBodyBytes);
+      http::RouteOptions{.max_body_bytes = kMaxRpcBodyBytes, .rate_limited = true});
 }
 
 }  // namespace bizra::api

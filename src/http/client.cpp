@@ -134,7 +134,8 @@ Client::Client(std::string host, std::uint16_t port, std::chrono::milliseconds t
 Client::~Client() = default;
 
 Result<Response> Client::request(std::string_view method, std::string_view target, std::string_view body,
-                                 std::string_view content_type) {
+                                 std::string_view content_type,
+                                 const std::vector<std::pair<std::string, std::string>>& headers) {
   if (!is_token(method)) throw std::invalid_argument("Client::request: method is not an HTTP token");
   if (!parse_target(target)) throw std::invalid_argument("Client::request: target is not origin-form");
   WireRequest wire;
@@ -144,6 +145,10 @@ Result<Response> Client::request(std::string_view method, std::string_view targe
   const bool ipv6 = impl_->host.find(':') != std::string::npos;
   wire.set(bhttp::field::host, (ipv6 ? "[" + impl_->host + "]" : impl_->host) + ":" + std::to_string(impl_->port));
   wire.set(bhttp::field::user_agent, "bizra-http");
+  for (const auto& [name, value] : headers) {
+    if (!is_token(name)) throw std::invalid_argument("Client::request: header name is not an HTTP token");
+    wire.set(name, value);
+  }
   if (!body.empty()) {
     wire.set(bhttp::field::content_type, content_type);
     wire.body() = std::string(body);

@@ -34,8 +34,11 @@ class Client {
   //   "bad_response" (not HTTP, or a header over 64 KiB or body over 64 MiB).
   // A method that is not an HTTP token, or a target that is not origin-form visible ASCII, is a
   // programming error (std::invalid_argument).
+  // `headers` are sent as given (e.g. Authorization); Host, User-Agent, Content-Type and framing
+  // are the client's own.
   Result<Response> request(std::string_view method, std::string_view target, std::string_view body = {},
-                           std::string_view content_type = "application/json");
+                           std::string_view content_type = "application/json",
+                           const std::vector<std::pair<std::string, std::string>>& headers = {});
 
  private:
   struct Impl;

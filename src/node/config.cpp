@@ -112,6 +112,10 @@ Status read_sections(const toml::table& root, const std::filesystem::path& base_
   BIZRA_TRY(p2p.get("max_peers", out.max_peers, 1, 10'000));
   BIZRA_TRY(api.get("listen", out.api_listen));
   BIZRA_TRY(api.get("threads", out.api_threads, 1, 256));
+  BIZRA_TRY(api.get("api_keys", out.api_keys));
+  BIZRA_TRY(api.get("rate_limit_per_second", out.rate_limit_per_second, 0, 1'000'000));
+  BIZRA_TRY(api.get("rate_limit_burst", out.rate_limit_burst, 0, 10'000'000));
+  BIZRA_TRY(api.get("cors_origins", out.cors_origins));
   BIZRA_TRY(mempool.get("max_transactions", out.mempool_max_transactions, 1, 10'000'000));
   BIZRA_TRY(mempool.get("max_bytes", out.mempool_max_bytes, 1024, std::size_t{64} << 30));
   BIZRA_TRY(log.get("level", out.log_level));
@@ -119,6 +123,8 @@ Status read_sections(const toml::table& root, const std::filesystem::path& base_
 
   BIZRA_TRY(check_address("p2p.listen", out.p2p_listen, false));
   BIZRA_TRY(check_address("api.listen", out.api_listen, true));
+  for (const auto& key : out.api_keys)
+    if (key.size() < 16 || key.size() > 256) return bad_config("api.api_keys", "each key must be 16..256 bytes");
   if (std::find(kLogLevels.begin(), kLogLevels.end(), out.log_level) == kLogLevels.end())
     return bad_config("log.level", "expected trace, debug, info, warn or error");
   if (data_dir.empty() || key_file.empty() || genesis.empty()) return bad_config("node", "paths must not be empty");
@@ -174,13 +180,26 @@ Result<NodeConfig> read_config_file(const std::filesystem::path& path) {
   return config;
 }
 
+namespace {
+
+std::string toml_strings(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i > 0 ? ", " : "") + toml_string(items[i]);
+  return out + "]";
+}
+
+}  // namespace
+
 std::string format_config(const NodeConfig& c) {
-  std::string peers;
-  for (std::size_t i = 0; i < c.peers.size(); ++i) peers += (i > 0 ? ", " : "") + toml_string(format_peer(c.peers[i]));
+  std::vector<std::string> peer_texts;
+  for (const auto& p : c.peers) peer_texts.push_back(format_peer(p));
+  const std::string peers = toml_strings(peer_texts);
   return "[node]\ndata_dir = " + toml_string(c.data_dir.string()) + "\nkey_file = " + toml_string(c.key_file.string()) +
          "\ngenesis = " + toml_string(c.genesis_file.string()) + "\n\n[p2p]\nlisten = " + toml_string(c.p2p_listen) +
-         "\npeers = [" + peers + "]\nmax_peers = " + std::to_string(c.max_peers) +
+         "\npeers = " + peers + "\nmax_peers = " + std::to_string(c.max_peers) +
          "\n\n[api]\nlisten = " + toml_string(c.api_listen) + "\nthreads = " + std::to_string(c.api_threads) +
+         "\napi_keys = " + toml_strings(c.api_keys) + "\nrate_limit_per_second = " + std::to_string(c.rate_limit_per_second) +
+         "\nrate_limit_burst = " + std::to_string(c.rate_limit_burst) + "\ncors_origins = " + toml_strings(c.cors_origins) +
          "\n\n[mempool]\nmax_transactions = " + std::to_string(c.mempool_max_transactions) +
          "\nmax_bytes = " + std::to_string(c.mempool_max_bytes) + "\n\n[log]\nlevel = " + toml_string(c.log_level) + "\n";
 }

@@ -15,6 +15,10 @@
 //   [api]
 //   listen  = "127.0.0.1:3006"    # "" disables the HTTP API
 //   threads = 2
+//   api_keys = []                 # bearer keys for ACE/admin routes (16..256 bytes each)
+//   rate_limit_per_second = 0     # per client IP on POST routes; 0: off
+//   rate_limit_burst = 0          # 0: twice the rate
+//   cors_origins = []             # e.g. ["https://dashboard.example"], or ["*"]
 //   [mempool]
 //   max_transactions = 100000
 //   max_bytes        = 67108864
@@ -49,6 +53,12 @@ struct NodeConfig {
   std::size_t max_peers = 64;
   std::string api_listen = "127.0.0.1:3006";
   std::size_t api_threads = 2;
+  // Bearer API keys (16..256 bytes each) for state-changing routes that are not self-authorized
+  // (ACE tasks); none: those routes refuse every request (401). Keep this file 0600 if you set any.
+  std::vector<std::string> api_keys;
+  std::size_t rate_limit_per_second = 0;  // per client IP, on write/verify routes; 0: no limit
+  std::size_t rate_limit_burst = 0;       // bucket size; 0: twice the rate
+  std::vector<std::string> cors_origins;  // exact origins or "*"; empty: CORS off
   std::size_t mempool_max_transactions = 100'000;
   std::size_t mempool_max_bytes = 64 << 20;
   std::string log_level = "info";

@@ -4,6 +4,8 @@
 #include "api/node_metrics.hpp"
 #include "api/openapi.hpp"
 #include "api/queries.hpp"
+#include "http/auth.hpp"
+#include "http/rate_limit.hpp"
 #include "api/rpc.hpp"
 #include "base/hex.hpp"
 #include "metrics/process.hpp"
@@ -36,11 +38,30 @@ void publish_commits(node::Node& node, http::WebSocketHub& hub) {
   });
 }
 
+Result<http::Policy> make_policy(ApiSecurity security) {
+  http::Policy policy;
+  if (!security.api_keys.empty()) {
+    auto authenticator = http::Authenticator::create(http::AuthConfig{.api_keys = std::move(security.api_keys)});
+    if (!authenticator) return authenticator.error();
+    policy.authenticator = std::make_shared<const http::Authenticator>(std::move(*authenticator));
+  }
+  if (security.rate_per_second > 0) {
+    const std::size_t burst = security.burst > 0 ? security.burst : 2 * security.rate_per_second;
+    policy.rate_limiter = std::make_shared<http::RateLimiter>(http::RateLimitConfig{
+        .rate_per_second = static_cast<double>(security.rate_per_second), .burst = static_cast<std::uint32_t>(burst)});
+  }
+  policy.cors.allowed_origins = std::move(security.cors_origins);
+  return policy;
+}
+
 }  // namespace
 
-std::unique_ptr<NodeService> make_node_service(node::Node& node, const std::string& version,
-                                               const std::string& environment) {
+Result<std::unique_ptr<NodeService>> make_node_service(node::Node& node, const std::string& version,
+                                                       const std::string& environment, ApiSecurity security) {
+  auto policy = make_policy(std::move(security));
+  if (!policy) return policy.error();
   auto s = std::make_unique<NodeService>();
+  s->router.set_policy(std::move(*policy));
   metrics::add_process_metrics(s->registry);
   api::register_node_metrics(s->registry, node, version, environment);
   s->validation = std::make_unique<validation::Service>(std::make_unique<validation::LocalSource>(node));
@@ -56,7 +77,7 @@ std::unique_ptr<NodeService> make_node_service(node::Node& node, const std::stri
   api::mount_metrics_route(s->router, s->registry);
   api::mount_openapi_route(s->router, version);
   api::observe_http(s->registry, s->router);
-  return s;
+  return Result<std::unique_ptr<NodeService>>(std::move(s));
 }
 
 }  // namespace bizra::service

@@ -23,9 +23,19 @@ struct NodeService {
   std::unique_ptr<http::WebSocketHub> websocket;
 };
 
+// Who may call what (node.toml [api]): bearer API keys for routes that require auth, a per-IP
+// token bucket on write/verify routes (rate 0: none), CORS origins (empty: off).
+struct ApiSecurity {
+  std::vector<std::string> api_keys{};
+  std::size_t rate_per_second = 0;
+  std::size_t burst = 0;  // 0: twice the rate
+  std::vector<std::string> cors_origins{};
+};
+
 // Registers metrics and the WebSocket publisher (commit listeners: call before node.start()) and
 // mounts every route. `node` must outlive the result.
-std::unique_ptr<NodeService> make_node_service(node::Node& node, const std::string& version,
-                                               const std::string& environment);
+// Errors: "bad_auth_config" (an API key of the wrong size).
+Result<std::unique_ptr<NodeService>> make_node_service(node::Node& node, const std::string& version,
+                                                       const std::string& environment, ApiSecurity security = {});
 
 }  // namespace bizra::service

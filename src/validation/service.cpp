@@ -130,7 +130,8 @@ void mount_validation_routes(http::Router& router, Service& service) {
   for (Kind kind : {Kind::kTransaction, Kind::kBlock, Kind::kAddress}) {
     router.add(
         "POST", "/api/v1/validate/" + std::string(name(kind)),
-        [&service, kind](const http::Request& req) { return answer(service, kind, req); }, kMaxRequestBytes);
+        [&service, kind](const http::Request& req) { return answer(service, kind, req); },
+        http::RouteOptions{.max_body_bytes = kMaxRequestBytes, .rate_limited = true});
   }
 }
 

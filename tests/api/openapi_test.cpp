@@ -16,7 +16,7 @@ namespace {
 
 TEST(OpenApi, DescribesExactlyTheRoutesTheNodeServes) {
   TestNode idle(false);
-  auto surface = service::make_node_service(idle.node(), "test", "test");
+  auto surface = service::make_node_service(idle.node(), "test", "test").value();
   std::set<std::pair<std::string, std::string>> served, documented;
   for (const auto& r : surface->router.route_list()) served.insert(r);
   for (const auto& r : api::documented_routes()) EXPECT_TRUE(documented.insert(r).second) << r.first << " " << r.second;
@@ -52,7 +52,7 @@ TEST(OpenApi, IsJsonWhoseReferencesResolve) {
 
 TEST(OpenApi, IsServedByTheNode) {
   TestNode idle(false);
-  auto surface = service::make_node_service(idle.node(), "test", "test");
+  auto surface = service::make_node_service(idle.node(), "test", "test").value();
   http::Server server(http::ServerConfig{}, surface->router);
   ASSERT_TRUE(server.start().ok());
   http::Client client("127.0.0.1", server.port());

@@ -22,7 +22,7 @@ namespace websocket = boost::beast::websocket;
 
 TEST(WebSocketEvents, SubscribersReceiveTheNodesCommits) {
   TestNode idle(false);
-  auto surface = service::make_node_service(idle.node(), "test", "test");
+  auto surface = service::make_node_service(idle.node(), "test", "test").value();
   http::ServerConfig config;
   config.websocket = surface->websocket.get();
   http::Server server(config, surface->router);

@@ -36,6 +36,10 @@ TEST(Config, FormatsAndParsesBackEqual) {
   c.max_peers = 12;
   c.api_listen = "";
   c.api_threads = 4;
+  c.api_keys = {"0123456789abcdef-key"};
+  c.rate_limit_per_second = 50;
+  c.rate_limit_burst = 100;
+  c.cors_origins = {"https://dashboard.example"};
   c.mempool_max_transactions = 5000;
   c.mempool_max_bytes = 1 << 20;
   c.log_level = "debug";
@@ -56,6 +60,7 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndBadValues) {
             "bad_config p2p.peers: expected ed25519:<hex>@host:port, got '" + kKey + "'");
   EXPECT_EQ(error_of("[p2p]\npeers = [1]\n"), "bad_config p2p.peers: expected an array of strings");
   EXPECT_EQ(error_of("[log]\nlevel = \"loud\"\n"), "bad_config log.level: expected trace, debug, info, warn or error");
+  EXPECT_EQ(error_of("[api]\napi_keys = [\"short\"]\n"), "bad_config api.api_keys: each key must be 16..256 bytes");
   EXPECT_EQ(error_of("node = 1\n"), "bad_config config: every top-level entry must be a [table]");
   const std::string syntax = error_of("[node\n");
   EXPECT_EQ(syntax.rfind("bad_config config: line 1: ", 0), 0u) << syntax;
