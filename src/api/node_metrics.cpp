@@ -67,9 +67,9 @@ void register_mempool_and_p2p(metrics::Registry& r, node::Node& node) {
   r.gauge_callback("bizra_p2p_peers_connected", "Peers with a live authenticated connection", [&node] {
     return static_cast<double>(node.status().peers_connected);
   });
-  node_counter(r, "bizra_p2p_received_bytes_total", "Frame bytes received from peers", node,
+  node_counter(r, "bizra_p2p_received_bytes_total", "Bytes read from peer connections", node,
                [](const node::NodeCounters& c) { return c.p2p_bytes_in; });
-  node_counter(r, "bizra_p2p_sent_bytes_total", "Frame bytes sent to peers (each peer counted)", node,
+  node_counter(r, "bizra_p2p_sent_bytes_total", "Bytes written to peer connections", node,
                [](const node::NodeCounters& c) { return c.p2p_bytes_out; });
   r.gauge_callback("bizra_p2p_peer_reputation_min", "Lowest reputation among known peers (0..1)", [&node] {
     const auto peers = node.peers();

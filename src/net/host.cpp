@@ -532,6 +532,8 @@ HostCounters Host::Impl::counters() const {
       .handshakes_failed = handshakes_failed_.load(),
       .frames_in = traffic_.frames_in.load(),
       .frames_out = traffic_.frames_out.load(),
+      .bytes_in = traffic_.bytes_in.load(),
+      .bytes_out = traffic_.bytes_out.load(),
       .bad_frames = bad_frames_.load(),
       .oversized_frames = oversized_frames_.load(),
       .queue_full_drops = queue_full_drops_.load(),

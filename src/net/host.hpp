@@ -82,6 +82,7 @@ struct HostCounters {
   std::uint64_t handshakes_ok;        // connections established (TLS + first frame)
   std::uint64_t handshakes_failed;    // closed before that (includes refused dials and unknown keys)
   std::uint64_t frames_in, frames_out;  // data frames
+  std::uint64_t bytes_in, bytes_out;    // on the wire: frames with their headers, keep-alives included
   std::uint64_t bad_frames;           // malformed header or unknown type: connection closed
   std::uint64_t oversized_frames;     // body above max_frame_bytes: connection closed
   std::uint64_t queue_full_drops;     // send()/broadcast() refused for a full queue

@@ -129,7 +129,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
 
   std::vector<CommitListener> commit_listeners;  // fixed before start
   mutable std::atomic<std::uint64_t> finality_checks{0};
-  std::atomic<std::uint64_t> timeouts_signed{0}, qcs_received{0}, tcs_received{0}, bytes_in{0}, bytes_out{0};
+  std::atomic<std::uint64_t> timeouts_signed{0}, qcs_received{0}, tcs_received{0};
   std::atomic<bool> payload_arrived{false};  // a leader waiting with nothing to propose proposes now
 
   std::thread consensus_thread;
@@ -252,7 +252,6 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
   // network thread: net::Handler
 
   void on_frame(const crypto::PublicKey& from, Bytes bytes) override {
-    bytes_in.fetch_add(bytes.size(), std::memory_order_relaxed);
     if (bytes.empty()) return host->report(from, false);
     const auto kind = static_cast<FrameKind>(bytes[0]);
     const ByteSpan body = ByteSpan(bytes).subspan(1);
@@ -357,13 +356,17 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
       std::size_t end = start, bytes = 0;
       while (end < batch.size() && (end == start || bytes + batch[end].size() + 4 <= kMaxGossipBatchBytes))
         bytes += batch[end++].size() + 4;
-      broadcast(frame(FrameKind::kTransactions, chain::encode_payload(std::span<const Bytes>(batch).subspan(start, end - start))));
+      host->broadcast(frame(FrameKind::kTransactions,
+                            chain::encode_payload(std::span<const Bytes>(batch).subspan(start, end - start))));
       start = end;
     }
   }
 
   // Ingress thread: verifies gossiped batches into the mempool (and gossips what was new on).
   void ingress_loop() {
+    chain::ChainParams gossip_limits = params;  // a gossip frame is bounded by its own size, not a block's
+    gossip_limits.max_block_payload_bytes = kMaxGossipBatchBytes + 1024;
+    gossip_limits.max_block_transactions = static_cast<std::uint32_t>(kMaxGossipBatchBytes);
     for (;;) {
       std::pair<crypto::PublicKey, Bytes> item;
       {
@@ -373,9 +376,6 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
         item = std::move(ingress.front());
         ingress.pop_front();
       }
-      chain::ChainParams gossip_limits = params;
-      gossip_limits.max_block_payload_bytes = kMaxGossipBatchBytes + 1024;
-      gossip_limits.max_block_transactions = static_cast<std::uint32_t>(kMaxGossipBatchBytes);
       auto txs = chain::decode_payload(item.second, gossip_limits);
       if (!txs) {
         host->report(item.first, false);
@@ -419,9 +419,11 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
   bool payload_valid(ByteSpan payload) override {
     auto txs = chain::decode_payload(payload, params);
     if (!txs) return false;
+    std::optional<poi::ValidationContext> context;  // built once, and only if a transaction needs it
     for (const Bytes& tx : *txs) {
       if (pool.contains(chain::transaction_id(tx))) continue;  // verified at admission
-      if (!chain::check_transaction(tx, params, proposal_context(), &verified)) return false;
+      if (!context) context = proposal_context();
+      if (!chain::check_transaction(tx, params, *context, &verified)) return false;
     }
     return true;
   }
@@ -498,11 +500,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
       inbox.push_back({to, message});
       return;
     }
-    if (auto key = peer_key(to)) {
-      Bytes bytes = frame(FrameKind::kConsensus, consensus::encode(message));
-      bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
-      host->send(*key, std::move(bytes));
-    }
+    if (auto key = peer_key(to)) host->send(*key, frame(FrameKind::kConsensus, consensus::encode(message)));
   }
 
   Status apply(consensus::SendTo& o, std::optional<ValidatorIndex>) {
@@ -511,17 +509,8 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
   }
   Status apply(consensus::Broadcast& o, std::optional<ValidatorIndex>) {
     if (std::holds_alternative<consensus::TimeoutMsg>(o.message)) timeouts_signed.fetch_add(1, std::memory_order_relaxed);
-    broadcast(frame(FrameKind::kConsensus, consensus::encode(o.message)));
+    host->broadcast(frame(FrameKind::kConsensus, consensus::encode(o.message)));
     return ok_status();
-  }
-
-  // To every connected peer; counted once per peer it goes to.
-  void broadcast(Bytes bytes) {
-    const auto peers = host->peers();
-    const auto connected = static_cast<std::uint64_t>(
-        std::count_if(peers.begin(), peers.end(), [](const net::PeerStatus& p) { return p.connected; }));
-    bytes_out.fetch_add(bytes.size() * connected, std::memory_order_relaxed);
-    host->broadcast(std::move(bytes));
   }
   Status apply(consensus::PersistSafety& o, std::optional<ValidatorIndex>) { return chain->put_safety(o.state); }
   Status apply(consensus::PersistBlock& o, std::optional<ValidatorIndex>) {
@@ -785,8 +774,9 @@ std::uint64_t Node::finality_checks() const { return impl_->finality_checks.load
 
 NodeCounters Node::counters() const {
   const auto read = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  return {read(impl_->timeouts_signed), read(impl_->qcs_received), read(impl_->tcs_received), read(impl_->bytes_in),
-          read(impl_->bytes_out)};
+  const net::HostCounters network = impl_->host->counters();
+  return {read(impl_->timeouts_signed), read(impl_->qcs_received), read(impl_->tcs_received), network.bytes_in,
+          network.bytes_out};
 }
 std::size_t Node::graph_blocks() const { return impl_->core->graph().size(); }
 

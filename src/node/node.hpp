@@ -71,8 +71,8 @@ struct NodeCounters {
   std::uint64_t timeouts_signed = 0;  // round timeouts this node signed and broadcast
   std::uint64_t qcs_received = 0;     // QCs received: one per block accepted into the tree
   std::uint64_t tcs_received = 0;     // TCs received in proposals (rounds that ended by timeout)
-  std::uint64_t p2p_bytes_in = 0;     // frame bytes received from peers
-  std::uint64_t p2p_bytes_out = 0;    // frame bytes handed to the network for peers
+  std::uint64_t p2p_bytes_in = 0;     // bytes read from peers' connections (net::HostCounters)
+  std::uint64_t p2p_bytes_out = 0;    // bytes written to peers' connections
 };
 
 class Node {

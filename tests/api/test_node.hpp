@@ -30,22 +30,11 @@
 #include "http/server.hpp"
 #include "node/node.hpp"
 #include "poi/attestation.hpp"
+#include "support/free_ports.hpp"
 
 namespace bizra::api_test {
 
-// A port the kernel considers free right now (bound to 0, read back, released).
-inline std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw std::runtime_error("no free port");
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+using bizra::testing::free_port;
 
 inline crypto::SecretKey fixed_key(std::uint8_t tag) {
   Bytes seed(32, tag);

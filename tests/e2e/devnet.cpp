@@ -1,10 +1,7 @@
 #include "e2e/devnet.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,23 +16,10 @@
 #include "http/client.hpp"
 #include "node/config.hpp"
 #include "node/genesis.hpp"
+#include "support/free_ports.hpp"
 
 namespace bizra::e2e {
 namespace {
-
-// A port the kernel considers free right now (bound to 0, read back, released).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw std::runtime_error("e2e: no free port");
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // Runs a command (argv[0] looked up on PATH) and waits for it. True when it exits 0.
 bool run(const std::vector<std::string>& argv) {
@@ -107,7 +91,9 @@ Devnet::Devnet(Options options) : netns_(options.netns) {
   // Keys and ports first: validators list the full nodes as peers (connections are mutually
   // authenticated, so each side must know the other), full nodes list every validator.
   std::vector<crypto::SecretKey> keys;
-  for (std::size_t i = 0; i < options.validators + options.full_nodes; ++i) {
+  const std::size_t count = options.validators + options.full_nodes;
+  const std::vector<std::uint16_t> ports = netns_ ? std::vector<std::uint16_t>{} : testing::free_ports(2 * count);
+  for (std::size_t i = 0; i < count; ++i) {
     Node n;
     n.dir = root_ / ((i < options.validators ? "v" : "f") + std::to_string(i));
     if (netns_) {  // one address per node: fixed ports
@@ -115,8 +101,8 @@ Devnet::Devnet(Options options) : netns_(options.netns) {
       n.p2p_port = 26600;
       n.api_port = 3006;
     } else {
-      n.p2p_port = free_port();
-      n.api_port = free_port();
+      n.p2p_port = ports[2 * i];
+      n.api_port = ports[2 * i + 1];
     }
     std::filesystem::create_directories(n.dir);
     keys.push_back(crypto::SecretKey::generate());

@@ -26,17 +26,6 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return true;
 }
 
-std::vector<std::uint16_t> free_ports(std::size_t n) {
-  asio::io_context io;
-  std::vector<tcp::acceptor> acceptors;
-  std::vector<std::uint16_t> ports;
-  for (std::size_t i = 0; i < n; ++i) {
-    acceptors.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    ports.push_back(acceptors.back().local_endpoint().port());
-  }
-  return ports;
-}
-
 void RecordingHandler::on_frame(const crypto::PublicKey& from, Bytes frame) {
   std::lock_guard lock(mutex_);
   frames_.push_back({from, std::move(frame)});

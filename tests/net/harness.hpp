@@ -16,6 +16,7 @@
 
 #include "net/host.hpp"
 #include "net/tls.hpp"
+#include "support/free_ports.hpp"
 
 namespace bizra::net::testing {
 
@@ -26,9 +27,7 @@ crypto::SecretKey make_key(std::uint8_t seed);
 // Polls `condition` until it holds or `timeout` passes; returns whether it held.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = kWait);
 
-// `n` distinct free 127.0.0.1 ports (bound together, then released), for hosts that must know
-// each other's port before either starts.
-std::vector<std::uint16_t> free_ports(std::size_t n);
+using bizra::testing::free_ports;  // for hosts that must know each other's port before either starts
 
 struct ReceivedFrame {
   crypto::PublicKey from;

@@ -114,6 +114,9 @@ TEST(Host, TwoHostsExchangeFramesBothWays) {
   EXPECT_TRUE(eventually([&] { return a.host->counters().frames_out == 1 && a.host->counters().frames_in == 1; }));
   EXPECT_EQ(a.host->counters().handshakes_ok, 1u);
   EXPECT_EQ(a.host->counters().handshakes_failed, 0u);
+  // Wire bytes: at least the data frame each way ("from a": 6 bytes + a 5-byte header).
+  EXPECT_GE(a.host->counters().bytes_out, 11u);
+  EXPECT_GE(a.host->counters().bytes_in, 11u);
 }
 
 TEST(Host, BothDialingKeepOneConnectionWithoutFlapping) {
