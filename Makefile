@@ -6,6 +6,9 @@
 #   make test-asan    the test suite under ASan + UBSan      make test-tsan   ... under TSan
 #   make coverage     the test suite with gcovr line/branch coverage (build/coverage/coverage.txt)
 #   make bench-micro  Google Benchmark micro-benchmarks (not part of `make test`)
+#   make bench        the performance report: every suite, 3 repetitions (~30 min on 2 cores) ->
+#                     docs/PERFORMANCE.md, docs/performance.json, docs/perf/*.svg (bench/run_all.py)
+#   make bench-quick  every suite briefly (a few minutes) -> build/bench-quick/ (docs/ untouched)
 #   make fuzz         run every libFuzzer target for FUZZ_SECONDS each (default 60)
 #   make scale-study  consensus scale study in the simulator -> docs/consensus.md §8 (~25 min)
 
@@ -13,7 +16,7 @@ SHELL := /bin/bash
 FUZZ_SECONDS ?= 60
 NODE0 := build/release/apps/node0/node0
 
-.PHONY: setup test run build test-asan test-tsan coverage bench-micro fuzz fuzz-build scale-study clean
+.PHONY: setup test run build test-asan test-tsan coverage bench-micro bench bench-quick fuzz fuzz-build scale-study clean
 
 setup:
 	@scripts/setup.sh
@@ -60,6 +63,16 @@ bench-micro: setup build/release/CMakeCache.txt
 	cmake --build --preset release --target bench_crypto
 	build/release/bench/bench_crypto --benchmark_repetitions=5 --benchmark_report_aggregates_only=false \
 	  --benchmark_display_aggregates_only=true
+
+# The whole Release build: the bench suites, node0, and the tests the report counts and runs.
+# Coverage figures come from the last `make coverage` (the report says so when there is none).
+bench: setup build/release/CMakeCache.txt
+	cmake --build --preset release
+	bench/run_all.py --build-dir build/release
+
+bench-quick: setup build/release/CMakeCache.txt
+	cmake --build --preset release
+	bench/run_all.py --quick --build-dir build/release --out-dir build/bench-quick
 
 fuzz: fuzz-build
 	@for f in build/fuzz/tests/fuzz/fuzz_*; do \

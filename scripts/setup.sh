@@ -18,6 +18,7 @@ PACKAGES=(
   iproute2
   # monitoring: promtool checks the exposition and deploy/prometheus (tests/metrics)
   prometheus
+  wrk nginx-light  # benchmarks: bench/api_bench.py, bench/run_all.py (make bench, make bench-quick)
 )
 
 missing=()

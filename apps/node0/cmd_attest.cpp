@@ -1,4 +1,4 @@
-// node0 attest new | verify | digest: build, sign, check and identify PoI attestations offline.
+// node0 attest new | verify | digest | batch: build, sign, check and identify PoI attestations offline.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "crypto/identity.hpp"
 #include "crypto/keyfile.hpp"
+#include "loadgen/loadgen.hpp"
 #include "poi/attestation.hpp"
 #include "poi/decimal.hpp"
 #include "poi/validate.hpp"
@@ -280,14 +281,42 @@ void add_digest(CLI::App& attest) {
   });
 }
 
+// Many distinct signed documents at once, one per line, for load tests that replay them over
+// HTTP (bench/api_bench.py --attestations): signing is the client's work, done before the clock
+// starts. The time window ends now, so the documents are valid for the chain's window from now on.
+void add_batch(CLI::App& attest) {
+  struct Options {
+    std::string chain_id, genesis_root, out;
+    std::size_t count = 1000, attesters = 64;
+    std::uint64_t seed = 1;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd =
+      attest.add_subcommand("batch", "Build COUNT distinct signed attestations, one canonical document per line");
+  cmd->add_option("--chain-id", o->chain_id, "anchor.chain_id")->required();
+  cmd->add_option("--genesis-root", o->genesis_root, "anchor.genesis_root (64 lowercase hex)")->required();
+  cmd->add_option("--count", o->count, "Number of documents")->check(CLI::Range(1, 10'000'000));
+  cmd->add_option("--attesters", o->attesters, "Distinct attester keys, used in turn")->check(CLI::Range(1, 100'000));
+  cmd->add_option("--seed", o->seed, "Seed of the attester keys (nonces also mix in the time)");
+  cmd->add_option("--out", o->out, "File to write")->required();
+  cmd->callback([o] {
+    bizra::loadgen::AttestationFactory factory(o->chain_id, parse_hash(o->genesis_root, "--genesis-root"), o->seed,
+                                               o->attesters);
+    std::ofstream out(o->out, std::ios::binary | std::ios::trunc);
+    for (std::size_t i = 0; i < o->count; ++i) out << factory.next_document() << "\n";
+    if (!out.flush()) fail(o->out + ": write failed");
+  });
+}
+
 }  // namespace
 
 void add_attest_command(CLI::App& app) {
-  auto* attest = app.add_subcommand("attest", "Proof-of-Impact attestations: new, verify, digest");
+  auto* attest = app.add_subcommand("attest", "Proof-of-Impact attestations: new, verify, digest, batch");
   attest->require_subcommand(1);
   add_new(*attest);
   add_verify(*attest);
   add_digest(*attest);
+  add_batch(*attest);
 }
 
 }  // namespace node0

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/file.hpp"
+#include "base/hex.hpp"
 #include "codec/json.hpp"
 #include "commands.hpp"
 #include "crypto/identity.hpp"
@@ -46,6 +47,23 @@ struct Member {
   pid_t pid = -1;
 };
 
+// Written 0600: node.toml holds the API key once one is set.
+Status write_private_file(const std::filesystem::path& path, std::string_view contents) {
+  BIZRA_TRY(write_file_atomic(path, contents));
+  std::error_code ec;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  if (ec) return Error("io_error", "chmod 600 " + path.string() + ": " + ec.message());
+  return ok_status();
+}
+
+// The devnet's bearer key for the routes that need one (POST /ace/orchestrate): 64 random hex
+// digits in `path`, for `node0 ace run --token-file`.
+std::string write_api_key(const std::filesystem::path& path) {
+  const std::string key = hex::encode(crypto::SecretKey::generate().seed());
+  must(write_private_file(path, key + "\n"), "api.key");
+  return key;
+}
+
 // Fresh keys, configs and genesis, unless `dir` already holds a devnet (then it restarts it).
 std::vector<Member> prepare(const DevnetOptions& o) {
   const std::filesystem::path dir = o.dir;
@@ -65,6 +83,8 @@ std::vector<Member> prepare(const DevnetOptions& o) {
   genesis.base_timeout_ms = o.base_timeout_ms;
   genesis.max_block_transactions = o.max_txs;
   genesis.bench_transactions = o.bench;
+  std::filesystem::create_directories(dir);
+  const std::string api_key = write_api_key(dir / "api.key");
   for (std::uint32_t i = 0; i < o.validators; ++i) {
     std::filesystem::create_directories(members[i].dir);
     const auto key = crypto::SecretKey::generate();
@@ -74,7 +94,8 @@ std::vector<Member> prepare(const DevnetOptions& o) {
     config.p2p_listen = "127.0.0.1:" + std::to_string(o.p2p_port + i);
     config.api_listen = "127.0.0.1:" + std::to_string(members[i].api_port);
     config.api_threads = 1;
-    must(write_file_atomic(members[i].dir / "node.toml", node::format_config(config)), "node.toml");
+    config.api_keys = {api_key};
+    must(write_private_file(members[i].dir / "node.toml", node::format_config(config)), "node.toml");
     genesis.validators.push_back(
         {"v" + std::to_string(i), key.public_key(), 1, 1000, config.p2p_listen, config.api_listen});
   }

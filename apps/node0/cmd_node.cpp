@@ -3,9 +3,11 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "base/file.hpp"
 #include "base/hex.hpp"
+#include "base/log.hpp"
 #include "commands.hpp"
 #include "crypto/identity.hpp"
 #include "crypto/keyfile.hpp"
@@ -119,12 +121,15 @@ void add_run(CLI::App& app) {
   cmd->callback([config_path] {
     const sigset_t signals = block_stop_signals();
     const auto config = must(node::read_config_file(*config_path), "config");
+    log::configure(*log::parse_level(config.log_level), *log::parse_format(config.log_format));  // checked by the parser
     const auto genesis = must(node::read_genesis_file(config.genesis_file), "genesis");
     auto key = must(crypto::read_key_file(config.key_file), "key file");
+    // The ACE runtime signs task receipts with the node key ([ace] enabled).
+    std::optional<service::AceSetup> ace;
+    if (config.ace.enabled) ace = service::AceSetup{must(crypto::SecretKey::from_seed(key.seed())), config.ace};
     auto node = must(node::Node::open(config, genesis, std::move(key)), "opening the node");
     auto surface = must(service::make_node_service(*node, std::string(kVersion), genesis.chain_id,
-                                                   {config.api_keys, config.rate_limit_per_second,
-                                                    config.rate_limit_burst, config.cors_origins}),
+                                                   must(service::api_security(config), "api"), std::move(ace)),
                         "api");
     must(node->start(), "starting the node");
     std::unique_ptr<http::Server> server;
@@ -139,13 +144,20 @@ void add_run(CLI::App& app) {
       must(server->start(), "starting the API");
     }
     const auto status = node->status();
-    std::cout << "node " << status.node_id << (status.validator ? " (validator)" : " (full node)") << " chain "
-              << genesis.chain_id << " p2p " << config.p2p_listen << " api " << config.api_listen << std::endl;
+    log::info("node started", {{"node_id", status.node_id},
+                               {"role", status.validator ? "validator" : "full node"},
+                               {"chain", genesis.chain_id},
+                               {"height", std::to_string(status.committed_height)},
+                               {"p2p", config.p2p_listen},
+                               {"api", config.api_listen},
+                               {"version", std::string(kVersion)}});
     int signal = 0;
     sigwait(&signals, &signal);
-    std::cout << "stopping (signal " << signal << ")" << std::endl;
+    log::info("stopping", {{"signal", std::to_string(signal)}});
     if (server) server->stop();
+    surface->ace.reset();  // running tasks end (or are recorded) before the node's store closes
     node->stop();
+    log::info("node stopped", {{"height", std::to_string(node->status().committed_height)}});
   });
 }
 

@@ -57,5 +57,8 @@ void add_attest_command(CLI::App& app);
 void add_sim_command(CLI::App& app);
 void add_node_commands(CLI::App& app);    // init, genesis, run
 void add_devnet_commands(CLI::App& app);  // devnet, load
+void add_ace_command(CLI::App& app);       // ace run, task, verify-receipt
+void add_ace_client_commands(CLI::App& ace);  // ace run, task (cmd_ace_client.cpp)
+void add_bench_command(CLI::App& app);    // bench: runs bench/run_all.py
 
 }  // namespace node0

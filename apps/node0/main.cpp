@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   node0::add_sim_command(app);
   node0::add_node_commands(app);
   node0::add_devnet_commands(app);
+  node0::add_ace_command(app);
+  node0::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const node0::ExitWithCode& e) {

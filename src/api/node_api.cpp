@@ -1,11 +1,8 @@
 #include "api/node_api.hpp"
 
-#include <cstdio>
-
 #include "api/queries.hpp"
 #include "base/hex.hpp"
 #include "codec/json.hpp"
-#include "crypto/identity.hpp"
 #include "poi/attestation.hpp"
 
 namespace bizra::api {
@@ -130,27 +127,7 @@ Response submit_batch(node::Node& node, const Request& req) {
 
 Response peers(const node::Node& node) {
   std::string list = "[";
-  for (const net::PeerStatus& p : node.peers()) {
-    list += list.size() == 1 ? "" : ",";
-    char scores[160];
-    std::snprintf(scores, sizeof scores, "\"quality\":%.4f,\"reputation\":%.2f,\"health\":%.4f", p.quality, p.reputation,
-                  p.health);
-    JsonObject o;
-    o.str("pubkey", crypto::format_public_key(p.key))
-        .str("id", crypto::account_id(p.key))
-        .str("address", p.address)
-        .flag("connected", p.connected)
-        .flag("outbound", p.outbound)
-        .raw("scores", std::string("{") + scores + "}")
-        .num("failures", p.failures)
-        .flag("banned", p.banned)
-        .num("queued_bytes", p.queued_bytes)
-        .num("frames_in", p.frames_in)
-        .num("frames_out", p.frames_out)
-        .num("bytes_in", p.bytes_in)
-        .num("bytes_out", p.bytes_out);
-    list += o.done();
-  }
+  for (const net::PeerStatus& p : node.peers()) list += (list.size() == 1 ? "" : ",") + peer_json(p);
   return Response::json(200, JsonObject().raw("peers", list + "]").done());
 }
 
@@ -197,12 +174,6 @@ Response state_record(const node::Node& node, const Request& req, std::string_vi
   return Response::json(200, render(**found));
 }
 
-// The ACE runtime (ace.md) is not part of this node yet: its routes exist so clients get a
-// stable, explicit answer instead of a 404 that looks like a wrong URL.
-Response ace_unavailable(const Request&) {
-  return Response::error(503, "ace_unavailable", "the ACE runtime is not available on this node");
-}
-
 }  // namespace
 
 int status_for(std::string_view code) {
@@ -237,10 +208,6 @@ void mount_node_routes(http::Router& router, node::Node& node, ApiOptions option
   router.add("GET", "/api/v1/accounts/{id}", [&node](const Request& r) {
     return state_record(node, r, "account", find_account, account_json);
   });
-  router.add("GET", "/ace/status", ace_unavailable);
-  router.add("GET", "/ace/agents", ace_unavailable);
-  router.add("POST", "/ace/orchestrate", ace_unavailable, http::RouteOptions{.requires_auth = true, .rate_limited = true});
-  router.add("GET", "/ace/tasks/{id}", ace_unavailable);
 }
 
 }  // namespace bizra::api

@@ -18,10 +18,8 @@
 //   GET  /api/v1/transactions/{id}        pending / final
 //   GET  /api/v1/validators[/{id}]        the PoI registry: status, weight, reputation
 //   GET  /api/v1/accounts/{pubkey or id}  an account: reputation, attestations, impact
-//   GET  /ace/status, /ace/agents, /ace/tasks/{id}, POST /ace/orchestrate
-//                                         503 ace_unavailable until the ACE runtime exists
 // docs/api.md is the full reference (requests, responses, errors); the JSON-RPC endpoint is
-// api/rpc.hpp.
+// api/rpc.hpp, the ACE routes api/ace_routes.hpp.
 
 #include <chrono>
 #include <string>

@@ -1,7 +1,6 @@
 #include "api/node_metrics.hpp"
 
 #include <algorithm>
-#include <limits>
 
 namespace bizra::api {
 namespace {
@@ -95,11 +94,6 @@ void register_node_metrics(metrics::Registry& r, node::Node& node, std::string_v
       .set(1);
   register_consensus(r, node);
   register_mempool_and_p2p(r, node);
-  r.gauge("bizra_ace_agents_active", "ACE agents running (the ACE runtime is not built yet: 0)").with({}).set(0);
-  r.histogram("bizra_ace_task_duration_ms", "ACE task durations (none until the ACE runtime exists)",
-              {10, 100, 1000, 10000, 60000});
-  r.gauge_callback("bizra_ace_task_success_rate", "Share of ACE tasks that succeeded (NaN: no tasks yet)",
-                   [] { return std::numeric_limits<double>::quiet_NaN(); });
   r.gauge("bizra_db_connection_pool_size", "PostgreSQL connections (no indexer configured: 0)").with({}).set(0);
 }
 

@@ -2,8 +2,8 @@
 // The node's Prometheus metrics (../shared/spec/api.md "Observability", deploy/README.md) and the
 // GET /metrics route. Values the node already tracks are read at scrape time (callbacks); the
 // finality-latency histogram and the attestation counter are fed by a commit listener. Names of
-// features that do not exist yet (ACE, the PostgreSQL pool) are exported with their true value:
-// zero agents, zero connections.
+// features that do not exist yet (the PostgreSQL pool) are exported with their true value: zero
+// connections. The ACE metrics are api/ace_metrics.hpp.
 
 #include <string_view>
 

@@ -31,6 +31,14 @@ const std::vector<Route>& routes() {
        {{200, "ready", "Ready"}, {503, "not ready: failed_check names why", "Ready"}}},
       {"GET", "/metrics", "node", "Prometheus metrics (text format 0.0.4)", "", {{200, "metrics", "MetricsText"}}},
       {"GET", "/openapi.json", "node", "This description", "", {{200, "OpenAPI 3.0.3 document", "OpenApi"}}},
+      {"GET", "/dashboard", "node", "The web dashboard (HTML; reads this API and /ws)", "", {{200, "HTML page", "Html"}}},
+      {"GET", "/ws", "node",
+       "WebSocket events (an upgrade; docs/http.md): blocks, finality, attestations (by id or attester), peers, ace",
+       "",
+       {{101, "switched to the WebSocket protocol", ""},
+        {403, "origin_not_allowed: CORS is on and the Origin is not listed", "Error"},
+        {426, "upgrade_required: a GET without a WebSocket upgrade", "Error"},
+        {429, "rate_limited", "Error"}}},
       {"GET", "/api/v1/consensus/status", "consensus", "Round, committed height, leader, validators, finality", "",
        {{200, "status", "ConsensusStatus"}}},
       {"GET", "/api/v1/consensus/block/{ref}", "consensus", "A block by id (64 hex) or decimal height", "",
@@ -68,10 +76,19 @@ const std::vector<Route>& routes() {
         {502, "remote_unreachable or remote_error", "Error"}, {503, "circuit_open", "Error"}}},
       {"POST", "/rpc", "rpc", "JSON-RPC 2.0: a request or a batch (docs/api.md lists the methods)", "JsonRpcRequest",
        {{200, "response(s)", "JsonRpcResponse"}, {204, "only notifications: no body", ""}}},
-      {"GET", "/ace/status", "ace", "ACE runtime status (not built yet: 503)", "", {{503, "ace_unavailable", "Error"}}},
-      {"GET", "/ace/agents", "ace", "ACE agents (not built yet: 503)", "", {{503, "ace_unavailable", "Error"}}},
-      {"POST", "/ace/orchestrate", "ace", "Submit an ACE task (not built yet: 503)", "", {{503, "ace_unavailable", "Error"}}},
-      {"GET", "/ace/tasks/{id}", "ace", "An ACE task (not built yet: 503)", "", {{503, "ace_unavailable", "Error"}}},
+      {"GET", "/ace/status", "ace", "ACE runtime: queue depth per level, running tasks, totals", "",
+       {{200, "status", "AceStatus"}, {503, "ace_unavailable", "Error"}}},
+      {"GET", "/ace/agents", "ace", "The six agents: level, latency budget, skills, outcomes", "",
+       {{200, "agents", "AceAgents"}, {503, "ace_unavailable", "Error"}}},
+      {"POST", "/ace/orchestrate", "ace", "Submit a task (bearer token); ?wait=ms waits for it", "AceTaskRequest",
+       {{200, "finished within ?wait", "AceTask"}, {202, "queued (or still running after ?wait)", "AceTask"},
+        {400, "bad_json, bad_request or unknown_skill", "Error"}, {401, "unauthorized", "Error"},
+        {503, "queue_full, stopped or ace_unavailable", "Error"}}},
+      {"GET", "/ace/tasks/{id}", "ace", "A task: state, output or error, agent path, timings, signed receipt", "",
+       {{200, "the task", "AceTask"}, {404, "not_found", "Error"}, {503, "ace_unavailable", "Error"}}},
+      {"POST", "/ace/tasks/{id}/cancel", "ace", "Cancel a queued or running task (bearer token)", "",
+       {{200, "the task", "AceTask"}, {401, "unauthorized", "Error"}, {404, "not_found", "Error"},
+        {409, "already_finished", "Error"}, {503, "ace_unavailable", "Error"}}},
   };
   return table;
 }
@@ -82,6 +99,7 @@ constexpr std::string_view kSchemas = R"json({
 "Health":{"type":"object","required":["status","node_id","version","uptime_s"],"properties":{"status":{"type":"string","enum":["ok"]},"node_id":{"type":"string"},"version":{"type":"string"},"uptime_s":{"type":"integer"}}},
 "Ready":{"type":"object","required":["status","peers","height"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"peers":{"type":"integer"},"height":{"type":"integer"},"failed_check":{"type":"string","enum":["storage","consensus","peers"]}}},
 "MetricsText":{"type":"string","description":"Prometheus text exposition format 0.0.4"},
+"Html":{"type":"string","description":"an HTML document"},
 "OpenApi":{"type":"object"},
 "ConsensusStatus":{"type":"object","properties":{"chain_id":{"type":"string"},"genesis_root":{"$ref":"#/components/schemas/Hex64"},"node_id":{"type":"string"},"validator":{"type":"boolean"},"round":{"type":"integer"},"committed_height":{"type":"integer"},"committed_id":{"$ref":"#/components/schemas/Hex64"},"leader":{"type":"string"},"validators":{"type":"integer"},"commits":{"type":"integer"},"committed_transactions":{"type":"integer"},"last_finality_ms":{"type":"integer"},"mempool_transactions":{"type":"integer"},"mempool_bytes":{"type":"integer"},"peers_connected":{"type":"integer"},"fault":{"type":"string"}}},
 "Block":{"type":"object","properties":{"id":{"$ref":"#/components/schemas/Hex64"},"height":{"type":"integer"},"epoch":{"type":"integer"},"round":{"type":"integer"},"parent_id":{"$ref":"#/components/schemas/Hex64"},"proposer":{"type":"integer"},"timestamp_ms":{"type":"integer"},"payload_digest":{"$ref":"#/components/schemas/Hex64"},"payload_bytes":{"type":"integer"},"transaction_count":{"type":"integer"},"transactions":{"type":"array","items":{"$ref":"#/components/schemas/Hex64"}},"final":{"type":"boolean"},"state_digest":{"$ref":"#/components/schemas/Hex64"},"receipts_digest":{"$ref":"#/components/schemas/Hex64"}}},
@@ -102,6 +120,11 @@ constexpr std::string_view kSchemas = R"json({
 "ValidationAnswer":{"type":"object","required":["valid","final","status","source","cached"],"properties":{"valid":{"type":"boolean"},"final":{"type":"boolean"},"status":{"type":"string"},"source":{"type":"string","enum":["local","remote"]},"cached":{"type":"boolean"}}},
 "JsonRpcRequest":{"oneOf":[{"type":"object","required":["jsonrpc","method"],"properties":{"jsonrpc":{"type":"string","enum":["2.0"]},"method":{"type":"string","enum":["bizra_blockNumber","bizra_getBlockByNumber","bizra_getBlockByHash","bizra_getTransaction","bizra_getAttestation","bizra_getAccount","bizra_getValidator","bizra_submitAttestation"]},"params":{"oneOf":[{"type":"array"},{"type":"object"}]},"id":{"oneOf":[{"type":"string"},{"type":"number"},{"type":"null"}]}}},{"type":"array","minItems":1,"maxItems":100}]},
 "JsonRpcResponse":{"oneOf":[{"type":"object","required":["jsonrpc","id"],"properties":{"jsonrpc":{"type":"string"},"result":{},"error":{"type":"object","properties":{"code":{"type":"integer"},"message":{"type":"string"},"data":{}}},"id":{}}},{"type":"array"}]},
+"AceStatus":{"type":"object","properties":{"queues":{"type":"object","properties":{"L1":{"type":"integer"},"L2":{"type":"integer"},"L3":{"type":"integer"},"L4":{"type":"integer"}}},"running_by_agent":{"type":"object","additionalProperties":{"type":"integer"}},"running":{"type":"integer"},"submitted":{"type":"integer"},"finished":{"type":"integer"},"succeeded":{"type":"integer"},"success_rate_permille":{"type":"integer"},"node_pubkey":{"type":"string"}}},
+"AceAgents":{"type":"object","properties":{"agents":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string","enum":["meta","architect","reflection","operations","memory","security"]},"display_name":{"type":"string"},"level":{"type":"string","enum":["L1","L2","L3","L4"]},"latency_budget_ms":{"type":"integer"},"skills":{"type":"array","items":{"type":"string"}},"running":{"type":"integer"},"succeeded":{"type":"integer"},"failed":{"type":"integer"}}}}}},
+"AceTaskRequest":{"type":"object","additionalProperties":false,"properties":{"type":{"type":"string","enum":["APT","AST","SAT"]},"skill":{"type":"string","description":"<agent>.<verb>; default meta.orchestrate (a goal planned by the Architect)"},"input":{"type":"object","description":"the skill's input; for meta.orchestrate {goal, ...params}"},"priority":{"type":"integer","minimum":0,"maximum":9},"deadline_ms":{"type":"integer","minimum":1,"maximum":600000},"idempotency_key":{"type":"string","maxLength":128}}},
+"AceTask":{"type":"object","required":["id","status"],"properties":{"id":{"type":"string"},"type":{"type":"string"},"skill":{"type":"string"},"status":{"type":"string","enum":["queued","running","succeeded","failed","timed_out","cancelled"]},"href":{"type":"string"},"priority":{"type":"integer"},"requester":{"type":"string"},"agent_path":{"type":"array","items":{"type":"string"}},"output":{},"error":{"type":"object","properties":{"code":{"type":"string"},"message":{"type":"string"}}},"attempts":{"type":"integer"},"parent_id":{"type":"string"},"children":{"type":"array","items":{"type":"string"}},"timings":{"type":"object"},"receipt":{"$ref":"#/components/schemas/AceReceipt"}}},
+"AceReceipt":{"type":"object","description":"signed by the node key (BIZRA/receipt/v1); verify with node0 ace verify-receipt","properties":{"task_id":{"type":"string"},"inputs_digest":{"$ref":"#/components/schemas/Hex64"},"outputs_digest":{"$ref":"#/components/schemas/Hex64"},"agent_path":{"type":"array","items":{"type":"string"}},"status":{"type":"string"},"submitted_unix_ms":{"type":"integer"},"started_unix_ms":{"type":"integer"},"finished_unix_ms":{"type":"integer"},"node_pubkey":{"type":"string"},"signature":{"type":"string"}}},
 "Hex64":{"type":"string","pattern":"^[0-9a-f]{64}$"}
 })json";
 
@@ -110,7 +133,7 @@ std::string schema_ref(std::string_view name) {
 }
 
 std::string media(std::string_view schema) {
-  const std::string_view type = schema == "MetricsText" ? "text/plain" : "application/json";
+  const std::string_view type = schema == "MetricsText" ? "text/plain" : schema == "Html" ? "text/html" : "application/json";
   return "{\"" + std::string(type) + "\":{\"schema\":" + schema_ref(schema) + "}}";
 }
 

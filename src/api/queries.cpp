@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 #include "base/hex.hpp"
 #include "chain/transaction.hpp"
@@ -219,6 +220,27 @@ std::string account_json(const poi::Account& a) {
       .num("last_epoch", a.last_epoch)
       .num("epoch_attestations", a.epoch_attestations)
       .num("epoch_impact_sum_micro", a.epoch_impact_sum_micro)
+      .done();
+}
+
+std::string peer_json(const net::PeerStatus& p) {
+  char scores[160];
+  std::snprintf(scores, sizeof scores, "{\"quality\":%.4f,\"reputation\":%.2f,\"health\":%.4f}", p.quality,
+                p.reputation, p.health);
+  return JsonObject()
+      .str("pubkey", crypto::format_public_key(p.key))
+      .str("id", crypto::account_id(p.key))
+      .str("address", p.address)
+      .flag("connected", p.connected)
+      .flag("outbound", p.outbound)
+      .raw("scores", scores)
+      .num("failures", p.failures)
+      .flag("banned", p.banned)
+      .num("queued_bytes", p.queued_bytes)
+      .num("frames_in", p.frames_in)
+      .num("frames_out", p.frames_out)
+      .num("bytes_in", p.bytes_in)
+      .num("bytes_out", p.bytes_out)
       .done();
 }
 

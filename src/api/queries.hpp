@@ -72,4 +72,9 @@ std::string validator_json(const poi::ValidatorRecord& record);
 // {"validators": [...], "count"}: every registry record in id order. Errors: the store's.
 Result<std::string> validators_json(const node::Node& node);
 
+// --- peers ------------------------------------------------------------------------------------
+// {pubkey, id, address, connected, outbound, scores:{quality, reputation, health}, failures,
+// banned, queued_bytes, frames_in, frames_out, bytes_in, bytes_out}.
+std::string peer_json(const net::PeerStatus& peer);
+
 }  // namespace bizra::api

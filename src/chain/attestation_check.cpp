@@ -29,9 +29,9 @@ Result<poi::ValidatedAttestation> check_parsed(const poi::Attestation& doc, std:
 AttestationVerdict check_attestation(std::string_view document, const poi::ValidationContext& context,
                                      SignatureCheck signature) {
   auto doc = poi::parse(document);
-  if (!doc) return {std::nullopt, doc.error()};
+  if (!doc) return {std::nullopt, {}, doc.error()};
   const Hash32 digest = poi::digest_of(poi::canonical_form(doc->json));
-  return {hex::encode(digest), check_parsed(*doc, document, digest, context, signature)};
+  return {hex::encode(digest), doc->attester.id, check_parsed(*doc, document, digest, context, signature)};
 }
 
 }  // namespace bizra::chain

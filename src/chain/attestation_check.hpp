@@ -13,6 +13,7 @@ namespace bizra::chain {
 
 struct AttestationVerdict {
   std::optional<std::string> attestation_id;  // hex digest, known once the document parses
+  std::string attester_id;                    // attester.id as written, once it parses; else empty
   Result<poi::ValidatedAttestation> result;
 };
 

@@ -11,10 +11,12 @@
 namespace bizra::chain {
 namespace {
 
-// What applying one transaction did: its status, and the attestation id when there is one.
+// What applying one transaction did: its status, and the attestation id and attester when there
+// is one.
 struct Verdict {
   Status status;
   std::optional<std::string> attestation_id;
+  std::string attester_id;
 };
 
 class BlockExecutor {
@@ -31,39 +33,43 @@ class BlockExecutor {
     };
   }
 
-  Receipt execute(const Bytes& encoded) {
+  // Executes one transaction into `result` (its receipt and attester).
+  void execute(const Bytes& encoded, BlockResult& result) {
     Receipt receipt{.tx_id = transaction_id(encoded), .attestation_id = {}, .ok = false, .error_code = {}};
-    const Verdict verdict = apply(receipt.tx_id, encoded);
+    Verdict verdict = apply(receipt.tx_id, encoded);
     receipt.attestation_id = verdict.attestation_id;
     receipt.ok = verdict.status.ok();
     if (!receipt.ok) receipt.error_code = verdict.status.error().code();
-    return receipt;
+    result.receipts.push_back(std::move(receipt));
+    result.attesters.push_back(std::move(verdict.attester_id));
   }
 
  private:
   Verdict apply(const Hash32& id, const Bytes& encoded) {
-    if (!executed_.insert(id).second) return {Error("duplicate", "transaction repeated in the block"), {}};
+    if (!executed_.insert(id).second) return {Error("duplicate", "transaction repeated in the block"), {}, {}};
     auto tx = decode_transaction(encoded);
-    if (!tx) return {tx.error(), {}};
+    if (!tx) return {tx.error(), {}, {}};
     switch (kind_of(*tx)) {
       case TxKind::kAttestation: return apply_attestation(id, std::get<AttestationTx>(*tx));
       case TxKind::kValidatorOp:
-        return {poi::apply_validator_op(state_, params_.chain_id, std::get<poi::ValidatorOp>(*tx)), {}};
-      case TxKind::kEvidence: return {apply_evidence(std::get<poi::EquivocationEvidence>(*tx)), {}};
-      case TxKind::kBenchOpaque: return {apply_bench(), {}};
+        return {poi::apply_validator_op(state_, params_.chain_id, std::get<poi::ValidatorOp>(*tx)), {}, {}};
+      case TxKind::kEvidence: return {apply_evidence(std::get<poi::EquivocationEvidence>(*tx)), {}, {}};
+      case TxKind::kBenchOpaque: return {apply_bench(), {}, {}};
     }
-    return {Error("unknown_kind", "unknown transaction kind"), {}};
+    return {Error("unknown_kind", "unknown transaction kind"), {}, {}};
   }
 
   Verdict apply_attestation(const Hash32& id, const AttestationTx& tx) {
     const SignatureCheck signature =
         verified_ != nullptr && verified_->contains(id) ? SignatureCheck::kAlreadyVerified : SignatureCheck::kVerify;
     auto verdict = check_attestation(tx.document, context_, signature);
-    if (!verdict.result) return {verdict.result.error(), std::move(verdict.attestation_id)};
+    if (!verdict.result)
+      return {verdict.result.error(), std::move(verdict.attestation_id), std::move(verdict.attester_id)};
     const poi::ValidatedAttestation& valid = *verdict.result;
     const auto impact = static_cast<std::uint64_t>(std::clamp<std::int64_t>(valid.impact_micro, 0, poi::kMicro));
     const poi::FinalizedAttestation finalized{valid.pubkey, valid.attester_id, impact, valid.nonce, valid.id};
-    return {poi::apply_attestation(state_, finalized), std::move(verdict.attestation_id)};
+    return {poi::apply_attestation(state_, finalized), std::move(verdict.attestation_id),
+            std::move(verdict.attester_id)};
   }
 
   Status apply_evidence(const poi::EquivocationEvidence& evidence) {
@@ -128,7 +134,8 @@ Result<BlockResult> execute_block(poi::State& state, const ChainParams& params, 
   BlockExecutor executor(state, params, block_time_unix, options);
   BlockResult result;
   result.receipts.reserve(transactions->size());
-  for (const Bytes& encoded : *transactions) result.receipts.push_back(executor.execute(encoded));
+  result.attesters.reserve(transactions->size());
+  for (const Bytes& encoded : *transactions) executor.execute(encoded, result);
   BIZRA_TRY(state.status());
   result.receipts_digest = receipts_digest(result.receipts);
   return result;

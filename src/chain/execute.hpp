@@ -68,6 +68,9 @@ Hash32 receipts_digest(std::span<const Receipt> receipts);
 struct BlockResult {
   std::vector<Receipt> receipts;  // one per transaction, payload order
   Hash32 receipts_digest;
+  // Per receipt: the attester id (attester.id as written) of an attestation that parses, else
+  // empty. Not part of the receipt or its digest: it is for event subscribers (WebSocket filters).
+  std::vector<std::string> attesters;
 };
 
 struct ExecutionOptions {

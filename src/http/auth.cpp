@@ -140,7 +140,7 @@ Result<Authenticator> Authenticator::create(AuthConfig config, Clock now) {
     OPENSSL_cleanse(key.data(), key.size());
   }
   auth.hs256_secret_ = std::move(config.hs256_secret);
-  auth.eddsa_public_key_ = config.eddsa_public_key;
+  auth.eddsa_public_keys_ = std::move(config.eddsa_public_keys);
   auth.audience_ = std::move(config.audience);
   auth.issuer_ = std::move(config.issuer);
   auth.leeway_seconds_ = config.leeway.count();
@@ -193,13 +193,14 @@ Result<Principal> Authenticator::verify_jwt(std::string_view token) const {
 
 bool Authenticator::signature_valid(std::string_view alg, std::string_view signing_input,
                                     std::string_view signature) const {
-  // Each algorithm is tied to the one key of its type; an unconfigured algorithm fails.
+  // Each algorithm is tied to the keys of its type; an unconfigured algorithm fails.
   if (alg == "HS256" && !hs256_secret_.empty()) {
     return equal_constant_time(hmac_sha256(hs256_secret_, signing_input), signature);
   }
-  if (alg == "EdDSA" && eddsa_public_key_ && signature.size() == crypto::Signature::kSize) {
+  if (alg == "EdDSA" && signature.size() == crypto::Signature::kSize) {
     const auto sig = crypto::Signature{FixedBytes<crypto::Signature::kSize>::from_span(as_bytes(signature))};
-    return crypto::verify(*eddsa_public_key_, as_bytes(signing_input), sig);
+    return std::any_of(eddsa_public_keys_.begin(), eddsa_public_keys_.end(),
+                       [&](const crypto::PublicKey& key) { return crypto::verify(key, as_bytes(signing_input), sig); });
   }
   return false;
 }

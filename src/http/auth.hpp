@@ -4,7 +4,7 @@
 //
 // Why it is shaped like this:
 //   - The algorithm a token claims is only accepted when a key *of that type* is configured, and
-//     each algorithm verifies with its own key only. "none", RS256 and the rest are refused, and
+//     each algorithm verifies with its own keys only. "none", RS256 and the rest are refused, and
 //     the HMAC secret can never be mistaken for the Ed25519 public key (alg confusion).
 //   - The signature is checked before any claim is read; claims of an unverified token mean
 //     nothing. Signatures, MACs and API keys are compared in constant time.
@@ -39,8 +39,9 @@ inline constexpr std::string_view kBadAuthConfig = "bad_auth_config";  // Authen
 struct AuthConfig {
   // HS256 shared secret (raw bytes); at least 32 bytes (RFC 7518 §3.2). Empty: HS256 not accepted.
   std::string hs256_secret{};
-  // EdDSA (Ed25519) verification key. Absent: EdDSA not accepted.
-  std::optional<crypto::PublicKey> eddsa_public_key{};
+  // EdDSA (Ed25519) verification keys; a token signed by any of them is accepted (several keys
+  // let an issuer rotate its key without downtime). Empty: EdDSA not accepted.
+  std::vector<crypto::PublicKey> eddsa_public_keys{};
   // Static API keys, each 16..256 bytes. create() keeps only their hashes and wipes these strings.
   std::vector<std::string> api_keys{};
   // When set, a JWT must carry this "aud" (a string, or an array containing it) / this "iss".
@@ -87,7 +88,7 @@ class Authenticator {
   Result<Principal> check_api_key(std::string_view key) const;
 
   std::string hs256_secret_;
-  std::optional<crypto::PublicKey> eddsa_public_key_;
+  std::vector<crypto::PublicKey> eddsa_public_keys_;
   std::vector<Hash32> api_key_hashes_;
   std::optional<std::string> audience_;
   std::optional<std::string> issuer_;

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "base/log.hpp"
+#include "http/trace.hpp"
+
 namespace bizra::http {
 namespace {
 
@@ -113,6 +116,7 @@ Response Router::dispatch(Request& req) const {
   const auto start = std::chrono::steady_clock::now();
   const Route* route = nullptr;
   Response response = route_and_answer(req, route);
+  propagate_trace(req, response);
   if (observer_)
     observer_(req.method, route != nullptr ? std::string_view(route->pattern) : std::string_view("unmatched"),
               response.status, std::chrono::steady_clock::now() - start);
@@ -141,15 +145,39 @@ Response Router::route_and_answer(Request& req, const Route*& route) const {
   return response;
 }
 
-Response Router::run(const Route& route, const Request& req) const {
+std::optional<Response> Router::admit_upgrade(Request& req) const {
+  const auto start = std::chrono::steady_clock::now();
+  auto segments = split_path(req.path);
+  const Route* route = segments ? find(req.method, *segments) : nullptr;
+  if (route == nullptr) return std::nullopt;
   std::optional<RateLimiter::Decision> limit;
+  std::optional<Response> refused = refusal(*route, req, limit);
+  if (!refused && policy_.cors.enabled() && req.header("Origin") && !policy_.cors.allowed_origin(req))
+    refused = Response::error(403, "origin_not_allowed", "WebSocket connections from this origin are not allowed");
+  if (refused) {
+    if (limit && limit->allowed) add_rate_limit_headers(*refused, *limit);
+    add_cors_headers(policy_.cors, req, *refused);
+    propagate_trace(req, *refused);
+  }
+  if (observer_)
+    observer_(req.method, route->pattern, refused ? refused->status : 101, std::chrono::steady_clock::now() - start);
+  return refused;
+}
+
+std::optional<Response> Router::refusal(const Route& route, const Request& req,
+                                        std::optional<RateLimiter::Decision>& limit) const {
   if (route.options.rate_limited && policy_.rate_limiter) {
     limit = policy_.rate_limiter->take(req.remote_ip);
     if (!limit->allowed) return rate_limited(*limit);
   }
-  std::optional<Response> refused = auth_failure(route, req);
+  return auth_failure(route, req);
+}
+
+Response Router::run(const Route& route, const Request& req) const {
+  std::optional<RateLimiter::Decision> limit;
+  std::optional<Response> refused = refusal(route, req, limit);
   Response response = refused ? std::move(*refused) : call_handler(route, req);
-  if (limit) add_rate_limit_headers(response, *limit);
+  if (limit && limit->allowed) add_rate_limit_headers(response, *limit);  // a 429 has them already
   return response;
 }
 
@@ -162,15 +190,26 @@ std::optional<Response> Router::auth_failure(const Route& route, const Request& 
 }
 
 Response Router::call_handler(const Route& route, const Request& req) {
+  // 500s are what an operator must see (a bug or a storage failure); 502/503 are expected states
+  // (an upstream down, a full mempool) that clients retry, and would flood the log under load.
+  const auto log_failure = [&](std::string_view what) {
+    log::error("http request failed", {{"method", req.method}, {"route", route.pattern}, {"error", std::string(what)}});
+  };
   try {
     Response response = route.fn(req);
     if (response.status < 200 || response.status > 599) {
+      log_failure("handler returned status " + std::to_string(response.status));
       return Response::error(500, code::kInternal, "handler returned an invalid status");
     }
+    if (response.status == 500) log_failure(response.body);
     return response;
-  } catch (...) {
+  } catch (const std::exception& e) {
     // A failing handler must not take the connection or the server down; what it threw may hold
-    // internals, so the client only learns that it failed.
+    // internals, so the client only learns that it failed (the operator's log has the reason).
+    log_failure(e.what());
+    return Response::error(500, code::kInternal, "internal error");
+  } catch (...) {
+    log_failure("unknown exception");
     return Response::error(500, code::kInternal, "internal error");
   }
 }

@@ -20,6 +20,9 @@
 // response the router makes. With CORS on, OPTIONS on a routed path without its own OPTIONS route
 // is answered 204 (a preflight).
 //
+// Every answer of dispatch() (and refusal of admit_upgrade()) to a request with a valid W3C
+// `traceparent` carries this server's child `traceparent` (trace.hpp).
+//
 // add() and set_policy() are for setup only; dispatch() and body_limit() are const and safe to
 // call from many threads at once once setup is over (the rate limiter locks internally).
 
@@ -75,6 +78,15 @@ class Router {
   // Answers `req` (req.method, req.path; fills req.params for the handler).
   Response dispatch(Request& req) const;
 
+  // The policy for a WebSocket upgrade request, which no handler answers (the hub takes the
+  // connection). When a route matches its method and path, that route's rate limit and auth apply
+  // as in dispatch(); and with CORS on, an Origin header naming an origin that is not allowed is
+  // refused with 403 origin_not_allowed (browsers do not apply CORS to WebSockets, so the server
+  // must, or any page could open one with its visitor's network position). No matching route: no
+  // policy. Returns nullopt to go ahead, or the answer to send instead (CORS headers included).
+  // The observer sees an admitted upgrade as status 101.
+  std::optional<Response> admit_upgrade(Request& req) const;
+
   // The body limit of the route `method path` resolves to, or `fallback` when none does (the
   // request will be answered 404/405/400 anyway). Lets the server refuse a body before reading it.
   std::size_t body_limit(std::string_view method, std::string_view path, std::size_t fallback) const;
@@ -106,6 +118,10 @@ class Router {
   Response not_routed(const Request& req, const std::vector<std::string>& segments) const;
   // The route's answer under the policy (rate limit, auth, handler), before CORS headers.
   Response run(const Route& route, const Request& req) const;
+  // The policy's refusal of `req` on `route` (429 or 401), or nullopt; `limit` receives the rate
+  // limiter's decision when the route is rate limited.
+  std::optional<Response> refusal(const Route& route, const Request& req,
+                                  std::optional<RateLimiter::Decision>& limit) const;
   // The 401 when the route needs a token and the request's is missing or refused.
   std::optional<Response> auth_failure(const Route& route, const Request& req) const;
   static Response call_handler(const Route& route, const Request& req);

@@ -33,8 +33,10 @@ using error_code = boost::system::error_code;
 
 // After a response that closes the connection, what the client still sends (an unread body, more
 // pipelined requests) is drained for a short while first: closing a socket with unread input
-// makes the kernel send RST, which can destroy the response before the client has read it.
-constexpr std::size_t kLingerMaxBytes = 64 << 10;
+// makes the kernel send RST, which can destroy the response before the client has read it. The
+// cap is above the largest body limit (1 MiB), so a client that sends a refused body whole (as
+// most clients do before reading) still gets its 413; the time bound stops slow senders.
+constexpr std::size_t kLingerMaxBytes = 4 << 20;
 constexpr std::chrono::milliseconds kLingerTime{1000};
 // Connections being turned away hold a socket until their 503 is out; past this many at once,
 // further excess connections are closed without an answer instead of growing that set unbounded.
@@ -184,7 +186,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void on_request() {
     auto& message = parser_->get();
-    if (is_websocket_upgrade(message)) return upgrade(message);
+    const bool websocket = is_websocket_upgrade(message);
     Request req;
     req.method = std::string(message.method_string());
     req.target = std::string(message.target());
@@ -193,6 +195,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     for (const auto& field : message) req.headers.emplace_back(field.name_string(), field.value());
     req.body = std::move(message.body());
     req.remote_ip = remote_ip_;
+    if (websocket) return upgrade(message, req);
     send(shared_.router.dispatch(req), message.keep_alive());
   }
 
@@ -202,8 +205,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
            beast::websocket::is_upgrade(message);
   }
 
-  // The hub takes the socket; this connection ends when its cancelled timer's handler returns.
-  void upgrade(const detail::WebSocketRequest& message) {
+  // The router's policy first (rate limit, auth, origin); then the hub takes the socket, and this
+  // connection ends when its cancelled timer's handler returns.
+  void upgrade(const detail::WebSocketRequest& message, Request& req) {
+    if (auto refused = shared_.router.admit_upgrade(req)) return send(std::move(*refused), false);
     timer_.cancel();
     if (!detail::websocket_accept(*shared_.config.websocket, socket_, message)) {
       send_error_and_close(503, code::kTooManyConnections, "the server has too many WebSocket connections");

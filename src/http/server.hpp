@@ -41,7 +41,8 @@ struct ServerConfig {
   std::size_t max_body_bytes = 1 << 20;     // hard cap over every route's own limit
   std::chrono::milliseconds request_timeout{10000}, idle_timeout{30000};
   // When set, a GET of websocket_path with a valid WebSocket upgrade is handed to this hub
-  // (websocket.hpp), which must outlive the server; more than its max_connections -> 503.
+  // (websocket.hpp), which must outlive the server, once the router's admit_upgrade() lets it
+  // (the matching route's rate limit and auth, the CORS origins); more than its max_connections -> 503.
   WebSocketHub* websocket = nullptr;
   std::string websocket_path = "/ws";
 };

@@ -221,7 +221,9 @@ AttestationFactory::AttestationFactory(std::string chain_id, const Hash32& genes
   for (std::size_t i = 0; i < attesters; ++i) keys_.push_back(attester_key(seed, i));
 }
 
-Bytes AttestationFactory::next() {
+Bytes AttestationFactory::next() { return chain::encode(chain::Transaction(chain::AttestationTx{next_document()})); }
+
+std::string AttestationFactory::next_document() {
   const crypto::SecretKey& key = keys_[counter_ % keys_.size()];
   const std::int64_t now = unix_now();
   const std::string nonce =
@@ -234,7 +236,7 @@ Bytes AttestationFactory::next() {
       "\"},\"measurement\":{\"dimensions\":{\"quality\":0.9,\"reach\":0.5},\"weights\":{\"quality\":0.6,\"reach\":0.4},"
       "\"impact_score\":0.74},\"time_window\":[\"" +
       utc(now - 3600) + "\",\"" + utc(now) + "\"],\"nonce\":\"" + nonce + "\"}";
-  return chain::encode(chain::Transaction(chain::AttestationTx{poi::sign(document, key).value()}));
+  return poi::sign(document, key).value();
 }
 
 double LoadReport::percentile(double p) const {

@@ -68,8 +68,10 @@ struct LoadReport {
 class AttestationFactory {
  public:
   AttestationFactory(std::string chain_id, const Hash32& genesis_root, std::uint64_t seed, std::size_t attesters = 64);
-  // The encoded chain transaction of a new attestation, and its id.
+  // The encoded chain transaction of a new attestation.
   Bytes next();
+  // A new signed attestation document (canonical JSON): what POST /api/v1/poi/attestation takes.
+  std::string next_document();
 
  private:
   std::string chain_id_;

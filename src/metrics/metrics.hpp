@@ -147,6 +147,11 @@ class Registry {
   void gauge_callback(std::string name, std::string help, std::function<double()> read);
   void counter_callback(std::string name, std::string help, std::function<double()> read);
 
+  // Runs `refresh` at the start of every expose(), outside the registry's lock: for labelled
+  // gauges whose values are read from elsewhere (e.g. a queue depth per level), set in one go.
+  // Same thread-safety requirements as the callbacks above.
+  void on_collect(std::function<void()> refresh);
+
   // Prometheus text format 0.0.4 (Content-Type: text/plain; version=0.0.4).
   std::string expose() const;
 
@@ -161,6 +166,7 @@ class Registry {
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;  // by family name
   std::map<std::string, std::string> series_owner_;         // exposed series name -> family
+  std::vector<std::function<void()>> collectors_;
 };
 
 inline constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -304,15 +304,23 @@ void Registry::render(std::string& out, const Entry& e) {
   out += body;
 }
 
+void Registry::on_collect(std::function<void()> refresh) {
+  std::lock_guard lock(mu_);
+  collectors_.push_back(std::move(refresh));
+}
+
 std::string Registry::expose() const {
   // Entries are never removed or changed once registered, so they can be rendered after the
   // lock is released: callbacks (which may take the node's locks) then never run under ours.
   std::vector<const Entry*> entries;
+  std::vector<std::function<void()>> collectors;
   {
     std::lock_guard lock(mu_);
     entries.reserve(entries_.size());
     for (const auto& [name, entry] : entries_) entries.push_back(entry.get());
+    collectors = collectors_;
   }
+  for (const auto& refresh : collectors) refresh();
   std::string out;
   for (const Entry* e : entries) render(out, *e);
   return out;

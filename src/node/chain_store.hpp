@@ -37,6 +37,7 @@ struct TxOutcome {
   std::optional<Hash32> attestation_digest;
   bool ok = false;
   std::string error_code;  // empty when ok
+  std::string attester;    // "bz…" id of an attestation's attester (for event filters; not stored)
 };
 
 struct TxRecord {

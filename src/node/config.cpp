@@ -39,6 +39,15 @@ class Section {
     return ok_status();
   }
 
+  Status get(std::string_view key, bool& out) {
+    const toml::node* n = find(key);
+    if (n == nullptr) return ok_status();
+    const auto* b = n->as_boolean();
+    if (b == nullptr) return bad_config(path(key), "expected true or false");
+    out = b->get();
+    return ok_status();
+  }
+
   Status get(std::string_view key, std::size_t& out, std::size_t min, std::size_t max) {
     const toml::node* n = find(key);
     if (n == nullptr) return ok_status();
@@ -95,9 +104,39 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
   return p.is_absolute() || base.empty() ? p : base / p;
 }
 
+Status read_ace_section(const toml::table& root, const std::filesystem::path& base_dir, AceSettings& out) {
+  Section ace(root, "ace");
+  if (ace.present_but_not_table(root)) return bad_config("ace", "must be a [table]");
+  std::string evidence = out.evidence_dir.string(), backups = out.backup_dir.string(),
+              llm_key = out.llm_api_key_file.string();
+  BIZRA_TRY(ace.get("enabled", out.enabled));
+  BIZRA_TRY(ace.get("workers", out.workers, 1, 256));
+  BIZRA_TRY(ace.get("evidence_dir", evidence));
+  BIZRA_TRY(ace.get("backup_dir", backups));
+  BIZRA_TRY(ace.get("backups_kept", out.backups_kept, 1, 1000));
+  BIZRA_TRY(ace.get("health_interval_s", out.health_interval_s, 0, 86'400));
+  BIZRA_TRY(ace.get("backup_interval_s", out.backup_interval_s, 0, 30 * 86'400));
+  BIZRA_TRY(ace.get("llm", out.llm));
+  BIZRA_TRY(ace.get("llm_url", out.llm_url));
+  BIZRA_TRY(ace.get("llm_model", out.llm_model));
+  BIZRA_TRY(ace.get("llm_api_key_file", llm_key));
+  BIZRA_TRY(ace.get("llm_timeout_ms", out.llm_timeout_ms, 100, 600'000));
+  BIZRA_TRY(ace.finish());
+  if (out.llm != "" && out.llm != "openai" && out.llm != "ollama")
+    return bad_config("ace.llm", "expected \"\", \"openai\" or \"ollama\"");
+  if (!out.llm.empty() && (out.llm_url.empty() || out.llm_model.empty()))
+    return bad_config("ace.llm", "llm_url and llm_model are required with llm");
+  if (evidence.empty() || backups.empty()) return bad_config("ace", "evidence_dir and backup_dir must not be empty");
+  out.evidence_dir = resolve(base_dir, evidence);
+  out.backup_dir = resolve(base_dir, backups);
+  out.llm_api_key_file = llm_key.empty() ? std::filesystem::path() : resolve(base_dir, llm_key);
+  return ok_status();
+}
+
 Status read_sections(const toml::table& root, const std::filesystem::path& base_dir, NodeConfig& out) {
   for (const auto& [key, value] : root)
-    if (key.str() != "node" && key.str() != "p2p" && key.str() != "api" && key.str() != "mempool" && key.str() != "log")
+    if (key.str() != "node" && key.str() != "p2p" && key.str() != "api" && key.str() != "mempool" && key.str() != "log" &&
+        key.str() != "ace")
       return bad_config(key.str(), "unknown table");
   Section node(root, "node"), p2p(root, "p2p"), api(root, "api"), mempool(root, "mempool"), log(root, "log");
   for (const Section* s : {&node, &p2p, &api, &mempool, &log})
@@ -116,10 +155,16 @@ Status read_sections(const toml::table& root, const std::filesystem::path& base_
   BIZRA_TRY(api.get("rate_limit_per_second", out.rate_limit_per_second, 0, 1'000'000));
   BIZRA_TRY(api.get("rate_limit_burst", out.rate_limit_burst, 0, 10'000'000));
   BIZRA_TRY(api.get("cors_origins", out.cors_origins));
+  std::string jwt_secret_file = out.jwt_hs256_secret_file.string();
+  std::vector<std::string> jwt_keys;
+  BIZRA_TRY(api.get("jwt_hs256_secret_file", jwt_secret_file));
+  BIZRA_TRY(api.get("jwt_eddsa_public_keys", jwt_keys));
   BIZRA_TRY(mempool.get("max_transactions", out.mempool_max_transactions, 1, 10'000'000));
   BIZRA_TRY(mempool.get("max_bytes", out.mempool_max_bytes, 1024, std::size_t{64} << 30));
   BIZRA_TRY(log.get("level", out.log_level));
+  BIZRA_TRY(log.get("format", out.log_format));
   for (const Section* s : {&node, &p2p, &api, &mempool, &log}) BIZRA_TRY(s->finish());
+  BIZRA_TRY(read_ace_section(root, base_dir, out.ace));
 
   BIZRA_TRY(check_address("p2p.listen", out.p2p_listen, false));
   BIZRA_TRY(check_address("api.listen", out.api_listen, true));
@@ -127,6 +172,14 @@ Status read_sections(const toml::table& root, const std::filesystem::path& base_
     if (key.size() < 16 || key.size() > 256) return bad_config("api.api_keys", "each key must be 16..256 bytes");
   if (std::find(kLogLevels.begin(), kLogLevels.end(), out.log_level) == kLogLevels.end())
     return bad_config("log.level", "expected trace, debug, info, warn or error");
+  if (out.log_format != "text" && out.log_format != "json") return bad_config("log.format", "expected text or json");
+  out.jwt_hs256_secret_file = jwt_secret_file.empty() ? std::filesystem::path() : resolve(base_dir, jwt_secret_file);
+  out.jwt_eddsa_public_keys.clear();
+  for (const auto& text : jwt_keys) {
+    auto key = crypto::parse_public_key(text);
+    if (!key) return bad_config("api.jwt_eddsa_public_keys", key.error().message());
+    out.jwt_eddsa_public_keys.push_back(*key);
+  }
   if (data_dir.empty() || key_file.empty() || genesis.empty()) return bad_config("node", "paths must not be empty");
   out.data_dir = resolve(base_dir, data_dir);
   out.key_file = resolve(base_dir, key_file);
@@ -188,20 +241,35 @@ std::string toml_strings(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+std::string format_ace(const AceSettings& a) {
+  return "\n[ace]\nenabled = " + std::string(a.enabled ? "true" : "false") + "\nworkers = " + std::to_string(a.workers) +
+         "\nevidence_dir = " + toml_string(a.evidence_dir.string()) + "\nbackup_dir = " + toml_string(a.backup_dir.string()) +
+         "\nbackups_kept = " + std::to_string(a.backups_kept) + "\nhealth_interval_s = " + std::to_string(a.health_interval_s) +
+         "\nbackup_interval_s = " + std::to_string(a.backup_interval_s) + "\nllm = " + toml_string(a.llm) +
+         "\nllm_url = " + toml_string(a.llm_url) + "\nllm_model = " + toml_string(a.llm_model) +
+         "\nllm_api_key_file = " + toml_string(a.llm_api_key_file.string()) +
+         "\nllm_timeout_ms = " + std::to_string(a.llm_timeout_ms) + "\n";
+}
+
 }  // namespace
 
 std::string format_config(const NodeConfig& c) {
   std::vector<std::string> peer_texts;
   for (const auto& p : c.peers) peer_texts.push_back(format_peer(p));
   const std::string peers = toml_strings(peer_texts);
+  std::vector<std::string> jwt_keys;
+  for (const auto& key : c.jwt_eddsa_public_keys) jwt_keys.push_back(crypto::format_public_key(key));
   return "[node]\ndata_dir = " + toml_string(c.data_dir.string()) + "\nkey_file = " + toml_string(c.key_file.string()) +
          "\ngenesis = " + toml_string(c.genesis_file.string()) + "\n\n[p2p]\nlisten = " + toml_string(c.p2p_listen) +
          "\npeers = " + peers + "\nmax_peers = " + std::to_string(c.max_peers) +
          "\n\n[api]\nlisten = " + toml_string(c.api_listen) + "\nthreads = " + std::to_string(c.api_threads) +
          "\napi_keys = " + toml_strings(c.api_keys) + "\nrate_limit_per_second = " + std::to_string(c.rate_limit_per_second) +
          "\nrate_limit_burst = " + std::to_string(c.rate_limit_burst) + "\ncors_origins = " + toml_strings(c.cors_origins) +
+         "\njwt_hs256_secret_file = " + toml_string(c.jwt_hs256_secret_file.string()) +
+         "\njwt_eddsa_public_keys = " + toml_strings(jwt_keys) +
          "\n\n[mempool]\nmax_transactions = " + std::to_string(c.mempool_max_transactions) +
-         "\nmax_bytes = " + std::to_string(c.mempool_max_bytes) + "\n\n[log]\nlevel = " + toml_string(c.log_level) + "\n";
+         "\nmax_bytes = " + std::to_string(c.mempool_max_bytes) + "\n\n[log]\nlevel = " + toml_string(c.log_level) +
+         "\nformat = " + toml_string(c.log_format) + "\n" + format_ace(c.ace);
 }
 
 }  // namespace bizra::node

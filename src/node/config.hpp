@@ -19,11 +19,27 @@
 //   rate_limit_per_second = 0     # per client IP on POST routes; 0: off
 //   rate_limit_burst = 0          # 0: twice the rate
 //   cors_origins = []             # e.g. ["https://dashboard.example"], or ["*"]
+//   jwt_hs256_secret_file = ""    # file holding the HS256 secret (>= 32 bytes; keep it 0600)
+//   jwt_eddsa_public_keys = []    # ["ed25519:<64 hex>"]: EdDSA JWT issuers' keys
 //   [mempool]
 //   max_transactions = 100000
 //   max_bytes        = 67108864
 //   [log]
 //   level = "info"                # trace, debug, info, warn, error
+//   format = "text"               # text or json (one JSON object per line), on stderr
+//   [ace]                          # the agent runtime (docs/ace.md)
+//   enabled = true
+//   workers = 2
+//   evidence_dir = "evidence"      # security.hash_evidence reads files under it only
+//   backup_dir = "backups"         # operations.checkpoint / backup write under it only
+//   backups_kept = 3
+//   health_interval_s = 60         # SAT task operations.health every N s; 0: never
+//   backup_interval_s = 0          # SAT task operations.backup every N s; 0: never
+//   llm = ""                       # "", "openai" or "ollama": the Architect's LLM planner
+//   llm_url = ""                   # e.g. "http://127.0.0.1:11434"
+//   llm_model = ""
+//   llm_api_key_file = ""          # bearer key for an OpenAI-compatible server (file, 0600)
+//   llm_timeout_ms = 30000
 
 #include <cstddef>
 #include <filesystem>
@@ -44,6 +60,23 @@ struct PeerEntry {
   bool operator==(const PeerEntry&) const = default;
 };
 
+// [ace]: see the table above.
+struct AceSettings {
+  bool enabled = true;
+  std::size_t workers = 2;
+  std::filesystem::path evidence_dir = "evidence";
+  std::filesystem::path backup_dir = "backups";
+  std::size_t backups_kept = 3;
+  std::size_t health_interval_s = 60;
+  std::size_t backup_interval_s = 0;
+  std::string llm;  // "", "openai", "ollama"
+  std::string llm_url;
+  std::string llm_model;
+  std::filesystem::path llm_api_key_file;  // empty: none
+  std::size_t llm_timeout_ms = 30'000;
+  bool operator==(const AceSettings&) const = default;
+};
+
 struct NodeConfig {
   std::filesystem::path data_dir = "data";
   std::filesystem::path key_file = "node.key";
@@ -59,9 +92,15 @@ struct NodeConfig {
   std::size_t rate_limit_per_second = 0;  // per client IP, on write/verify routes; 0: no limit
   std::size_t rate_limit_burst = 0;       // bucket size; 0: twice the rate
   std::vector<std::string> cors_origins;  // exact origins or "*"; empty: CORS off
+  // JWT bearer tokens (http/auth.hpp): the HS256 secret is read from this file when the API
+  // starts (never kept in node.toml, never logged); empty: HS256 not accepted.
+  std::filesystem::path jwt_hs256_secret_file;
+  std::vector<crypto::PublicKey> jwt_eddsa_public_keys;  // empty: EdDSA tokens not accepted
   std::size_t mempool_max_transactions = 100'000;
   std::size_t mempool_max_bytes = 64 << 20;
   std::string log_level = "info";
+  std::string log_format = "text";  // "text" or "json"
+  AceSettings ace;
 
   bool operator==(const NodeConfig&) const = default;
 };

@@ -128,6 +128,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
   std::size_t gossip_bytes = 0;
 
   std::vector<CommitListener> commit_listeners;  // fixed before start
+  std::vector<PeerListener> peer_listeners;      // fixed before start
   mutable std::atomic<std::uint64_t> finality_checks{0};
   std::atomic<std::uint64_t> timeouts_signed{0}, qcs_received{0}, tcs_received{0};
   std::atomic<bool> payload_arrived{false};  // a leader waiting with nothing to propose proposes now
@@ -274,8 +275,13 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
       host->report(from, false);
     }
   }
-  void on_peer_up(const crypto::PublicKey& peer) override { peer_index(peer); }
-  void on_peer_down(const crypto::PublicKey&) override {}
+  void on_peer_up(const crypto::PublicKey& peer) override {
+    peer_index(peer);
+    for (const auto& listener : peer_listeners) listener(PeerEvent{peer, true});
+  }
+  void on_peer_down(const crypto::PublicKey& peer) override {
+    for (const auto& listener : peer_listeners) listener(PeerEvent{peer, false});
+  }
 
   ValidatorIndex peer_index(const crypto::PublicKey& key) {
     std::lock_guard lock(peers_mu);
@@ -587,8 +593,9 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
       state_digest = poi::next_state_digest(state_digest, *changes);
       receipts_digest = result->receipts_digest;
       std::vector<TxOutcome> outcomes;
-      for (const auto& r : result->receipts) {
-        TxOutcome o{r.tx_id, std::nullopt, r.ok, r.error_code};
+      for (std::size_t t = 0; t < result->receipts.size(); ++t) {
+        const chain::Receipt& r = result->receipts[t];
+        TxOutcome o{r.tx_id, std::nullopt, r.ok, r.error_code, result->attesters[t]};
         if (r.attestation_id) {
           o.attestation_digest = hex::decode_fixed<32>(*r.attestation_id).value();
           committed_attestations.push_back(*o.attestation_digest);
@@ -761,6 +768,7 @@ NodeStatus Node::status() const {
 std::vector<net::PeerStatus> Node::peers() const { return impl_->host->peers(); }
 
 void Node::add_commit_listener(CommitListener listener) { impl_->commit_listeners.push_back(std::move(listener)); }
+void Node::add_peer_listener(PeerListener listener) { impl_->peer_listeners.push_back(std::move(listener)); }
 
 Result<bool> Node::is_final(const consensus::Block& block) const {
   impl_->finality_checks.fetch_add(1, std::memory_order_relaxed);
@@ -785,6 +793,7 @@ const Hash32& Node::genesis_root() const { return impl_->root; }
 const chain::ChainParams& Node::params() const { return impl_->params; }
 ChainStore& Node::chain() { return *impl_->chain; }
 const storage::Store& Node::store() const { return *impl_->store; }
+storage::Store& Node::mutable_store() { return *impl_->store; }
 poi::ValidationContext Node::validation_context() const { return impl_->validation_context(); }
 
 }  // namespace bizra::node

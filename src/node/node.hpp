@@ -66,6 +66,14 @@ struct CommitEvent {
 };
 using CommitListener = std::function<void(const CommitEvent&)>;
 
+// A peer's link came up or went down (a ban closes the link: it arrives as a disconnection).
+// Listeners run on the network thread: they must be quick and must not stop the node.
+struct PeerEvent {
+  crypto::PublicKey key;
+  bool connected = false;
+};
+using PeerListener = std::function<void(const PeerEvent&)>;
+
 // Monotonic counts since the node started (exported as Prometheus counters).
 struct NodeCounters {
   std::uint64_t timeouts_signed = 0;  // round timeouts this node signed and broadcast
@@ -99,6 +107,8 @@ class Node {
   // Called for every committed block, on the consensus thread: it must be quick and must not
   // call back into the node's consensus. Add listeners before start().
   void add_commit_listener(CommitListener listener);
+  // Called when a peer connects or disconnects (see PeerEvent). Add listeners before start().
+  void add_peer_listener(PeerListener listener);
   // Whether the committed chain holds this block (counted: bizra_consensus_finality_checks_total).
   Result<bool> is_final(const consensus::Block& block) const;
   std::uint64_t finality_checks() const;
@@ -115,6 +125,9 @@ class Node {
   ChainStore& chain();
   // Read-only access to the committed state (poi::StoreState over it) for the API's queries.
   const storage::Store& store() const;
+  // The same store for writers that are not the chain: the ACE task records and knowledge store
+  // (their own columns), checkpoints and compaction.
+  storage::Store& mutable_store();
   // The context admission validates attestations with (this chain, the wall clock, finalized
   // blocks, the committed nonce record): what /api/v1/poi/verify checks against.
   poi::ValidationContext validation_context() const;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/circuit_breaker.hpp"
 #include "base/error.hpp"
 #include "http/client.hpp"
 #include "node/node.hpp"
@@ -57,27 +58,6 @@ class LocalSource final : public Source {
 
  private:
   node::Node& node_;
-};
-
-// Closed: calls go out; `threshold` consecutive failures open it. Open: calls are refused until
-// `cooldown` has passed; then one probe goes out (half-open) while the others are still refused:
-// its success closes the breaker, its failure opens it for another cool-down. Not thread-safe.
-class CircuitBreaker {
- public:
-  enum class State { kClosed, kOpen, kHalfOpen };
-  CircuitBreaker(std::size_t threshold, std::chrono::milliseconds cooldown) : threshold_(threshold), cooldown_(cooldown) {}
-
-  bool allow(Clock::time_point now);
-  void on_success();
-  void on_failure(Clock::time_point now);
-  State state() const { return state_; }
-
- private:
-  std::size_t threshold_;
-  std::chrono::milliseconds cooldown_;
-  State state_ = State::kClosed;
-  std::size_t failures_ = 0;
-  Clock::time_point opened_at_{};
 };
 
 struct RemoteOptions {

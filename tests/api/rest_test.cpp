@@ -1,5 +1,8 @@
 // The REST routes added for the complete API, against a real in-process node.
 
+#include <set>
+
+#include "loadgen/loadgen.hpp"
 #include "test_node.hpp"
 
 namespace bizra::api_test {
@@ -33,6 +36,26 @@ class RestTest : public ::testing::Test {
   TestNode node_;
   std::unique_ptr<http::Client> client_;
 };
+
+// The documents `node0 attest batch` writes (and bench/api_bench.py --attestations posts): each is
+// admitted with 202 and has its own id; a second copy is refused (409 duplicate while the first is
+// pending, 400 replay once it is final: the node commits on its own, so either may be seen).
+TEST_F(RestTest, LoadGeneratorDocumentsAreDistinctAndAdmitted) {
+  loadgen::AttestationFactory factory(node_.node().genesis().chain_id, node_.node().genesis_root(), 5, 2);
+  std::set<std::string> ids;
+  std::string first;
+  for (int i = 0; i < 4; ++i) {
+    const std::string doc = factory.next_document();
+    if (first.empty()) first = doc;
+    const auto r = post("/api/v1/poi/attestation", doc);
+    ASSERT_EQ(r.status, 202) << r.body;
+    ids.insert(member(parse_json(r.body), "id"));
+  }
+  EXPECT_EQ(ids.size(), 4u);
+  const auto again = post("/api/v1/poi/attestation", first);
+  const std::string code = error_code(again);
+  EXPECT_TRUE((again.status == 409 && code == "duplicate") || (again.status == 400 && code == "replay")) << again.body;
+}
 
 TEST_F(RestTest, ValidatorsListTheGenesisValidatorWithItsWeight) {
   const auto r = get("/api/v1/validators");
@@ -128,18 +151,6 @@ TEST_F(RestTest, FinalityOfACommittedBlockAndErrors) {
   EXPECT_EQ(upper.status, 400);
   EXPECT_EQ(error_code(upper), "bad_id");
   EXPECT_EQ(get("/api/v1/consensus/block/12x").status, 400);
-}
-
-TEST_F(RestTest, AceRoutesAnswerUnavailable) {
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/ace/status"}, {"GET", "/ace/agents"}, {"GET", "/ace/tasks/42"}}) {
-    const auto r = client_->request(method, target).value();
-    EXPECT_EQ(r.status, 503) << target;
-    EXPECT_EQ(error_code(r), "ace_unavailable") << target;
-  }
-  EXPECT_EQ(client_->request("DELETE", "/ace/status").value().status, 405);
-  // Submitting a task changes state: it needs a bearer token, and this node has no keys.
-  EXPECT_EQ(client_->request("POST", "/ace/orchestrate", "{}").value().status, 401);
 }
 
 }  // namespace

@@ -215,9 +215,9 @@ TEST(ValidationRemote, RefusedConnectionsAreRetriedWithBackoffThenTheBreakerOpen
   const std::string id(64, 'a');
   EXPECT_EQ(source.check(Kind::kTransaction, id).error().code(), "remote_unreachable");
   EXPECT_EQ(sleeps.waits, (std::vector<std::chrono::milliseconds>{50ms, 200ms, 800ms}));
-  EXPECT_EQ(source.breaker_state(), validation::CircuitBreaker::State::kClosed);
+  EXPECT_EQ(source.breaker_state(), CircuitBreaker::State::kClosed);
   EXPECT_EQ(source.check(Kind::kTransaction, id).error().code(), "remote_unreachable");
-  EXPECT_EQ(source.breaker_state(), validation::CircuitBreaker::State::kOpen);
+  EXPECT_EQ(source.breaker_state(), CircuitBreaker::State::kOpen);
 
   sleeps.waits.clear();
   EXPECT_EQ(source.check(Kind::kTransaction, id).error().code(), "circuit_open");
@@ -252,7 +252,7 @@ TEST(ValidationRemote, AnAnswerThatIsNotAResultIsNotRetried) {
 }
 
 TEST(ValidationBreaker, AHalfOpenProbeThatSucceedsClosesIt) {
-  validation::CircuitBreaker breaker(3, 5s);
+  CircuitBreaker breaker(3, 5s);
   const auto t0 = validation::Clock::time_point() + 1h;
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(breaker.allow(t0));
@@ -261,9 +261,9 @@ TEST(ValidationBreaker, AHalfOpenProbeThatSucceedsClosesIt) {
   EXPECT_FALSE(breaker.allow(t0 + 4s));
   EXPECT_TRUE(breaker.allow(t0 + 5s));   // the probe
   EXPECT_FALSE(breaker.allow(t0 + 5s));  // others wait for it
-  EXPECT_EQ(breaker.state(), validation::CircuitBreaker::State::kHalfOpen);
+  EXPECT_EQ(breaker.state(), CircuitBreaker::State::kHalfOpen);
   breaker.on_success();
-  EXPECT_EQ(breaker.state(), validation::CircuitBreaker::State::kClosed);
+  EXPECT_EQ(breaker.state(), CircuitBreaker::State::kClosed);
   breaker.on_failure(t0 + 6s);  // one failure after closing does not reopen it
   EXPECT_TRUE(breaker.allow(t0 + 6s));
 }

@@ -45,7 +45,7 @@ class AuthTest : public ::testing::Test {
     return std::move(auth).value();
   }
   Authenticator all() {
-    return make({.hs256_secret = kSecret, .eddsa_public_key = ed_key_.public_key(), .api_keys = {kApiKey}});
+    return make({.hs256_secret = kSecret, .eddsa_public_keys = {ed_key_.public_key()}, .api_keys = {kApiKey}});
   }
   static std::string_view code_of(const Result<Principal>& r) { return r ? "ok" : r.error().code(); }
 
@@ -120,7 +120,7 @@ TEST_F(AuthTest, BadSignatureIsInvalid) {
 
 TEST_F(AuthTest, AlgorithmMustMatchAConfiguredKey) {
   const Authenticator hs_only = make({.hs256_secret = kSecret});
-  const Authenticator ed_only = make({.eddsa_public_key = ed_key_.public_key()});
+  const Authenticator ed_only = make({.eddsa_public_keys = {ed_key_.public_key()}});
   EXPECT_EQ(code_of(hs_only.authenticate_token(make_jwt_eddsa(claims(60), ed_key_))), "invalid_token");
   EXPECT_EQ(code_of(ed_only.authenticate_token(make_jwt_hs256(claims(60), kSecret))), "invalid_token");
   // Alg confusion: an HS256 token MACed with the public key bytes must not pass an EdDSA verifier.

@@ -32,7 +32,7 @@ const std::set<std::string> kOthers = {
     "bizra_db_connection_pool_size", "bizra_consensus_timeouts_total", "bizra_consensus_qcs_total",
     "bizra_consensus_tcs_total", "bizra_mempool_transactions", "bizra_p2p_received_bytes_total",
     "bizra_p2p_sent_bytes_total",
-    "bizra_storage_bytes",
+    "bizra_storage_bytes", "bizra_ace_tasks_total", "bizra_ace_agent_running_tasks", "bizra_ace_queue_depth",
     "process_open_fds", "process_max_fds", "process_virtual_memory_bytes",
     "process_start_time_seconds"};
 

@@ -117,6 +117,15 @@ TEST(Registry, SameRegistrationReturnsSameFamily) {
   EXPECT_EQ(&h1, &r.histogram("h", "H.", {1, 2}));
 }
 
+TEST(Registry, CollectorsRefreshValuesBeforeEveryExposition) {
+  Registry r;
+  auto& depth = r.gauge("queue_depth", "Depth.", {"level"});
+  int scrapes = 0;
+  r.on_collect([&] { depth.with({"L1"}).set(++scrapes); });
+  EXPECT_NE(r.expose().find("queue_depth{level=\"L1\"} 1\n"), std::string::npos);
+  EXPECT_NE(r.expose().find("queue_depth{level=\"L1\"} 2\n"), std::string::npos);
+}
+
 TEST(Registry, ProgrammingErrorsThrow) {
   Registry r;
   EXPECT_THROW(r.counter("", "h"), std::logic_error);

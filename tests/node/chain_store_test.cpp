@@ -71,7 +71,7 @@ TEST_F(ChainStoreTest, ACommitIndexesBlockQcDigestsAndTransactions) {
   storage::WriteBatch batch;
   const Hash32 tx_ok = crypto::blake3("tx ok"), tx_bad = crypto::blake3("tx bad"), att = crypto::blake3("att");
   chain.stage_commit(batch, b1, b2.header.qc, crypto::blake3("state 1"), crypto::blake3("receipts 1"),
-                     {TxOutcome{tx_ok, att, true, ""}, TxOutcome{tx_bad, std::nullopt, false, "replay"}});
+                     {TxOutcome{tx_ok, att, true, "", ""}, TxOutcome{tx_bad, std::nullopt, false, "replay", ""}});
   ASSERT_TRUE(chain.write_commit(batch).ok());
   ASSERT_TRUE(chain.prune_pending(1).ok());
 

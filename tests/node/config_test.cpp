@@ -24,6 +24,10 @@ TEST(Config, EmptyFileMeansDefaultsWithPathsBesideTheConfig) {
   EXPECT_EQ(c->p2p_listen, "127.0.0.1:26600");
   EXPECT_EQ(c->api_listen, "127.0.0.1:3006");
   EXPECT_TRUE(c->peers.empty());
+  EXPECT_TRUE(c->ace.enabled);
+  EXPECT_EQ(c->ace.evidence_dir, "/etc/bizra/evidence");
+  EXPECT_EQ(c->ace.backup_dir, "/etc/bizra/backups");
+  EXPECT_TRUE(c->ace.llm.empty());
 }
 
 TEST(Config, FormatsAndParsesBackEqual) {
@@ -43,6 +47,21 @@ TEST(Config, FormatsAndParsesBackEqual) {
   c.mempool_max_transactions = 5000;
   c.mempool_max_bytes = 1 << 20;
   c.log_level = "debug";
+  c.log_format = "json";
+  c.jwt_hs256_secret_file = "/etc/bizra/jwt.secret";
+  c.jwt_eddsa_public_keys = {parse_peer(kKey + "@10.0.0.7:26600").value().key};
+  c.ace.enabled = false;
+  c.ace.workers = 3;
+  c.ace.evidence_dir = "/srv/evidence";
+  c.ace.backup_dir = "/srv/backups";
+  c.ace.backups_kept = 7;
+  c.ace.health_interval_s = 0;
+  c.ace.backup_interval_s = 3600;
+  c.ace.llm = "ollama";
+  c.ace.llm_url = "http://127.0.0.1:11434";
+  c.ace.llm_model = "llama3";
+  c.ace.llm_api_key_file = "/etc/bizra/llm.key";
+  c.ace.llm_timeout_ms = 5000;
   auto parsed = parse_config(format_config(c), "/elsewhere");
   ASSERT_TRUE(parsed.ok()) << parsed.error().to_string() << "\n" << format_config(c);
   EXPECT_EQ(*parsed, c);
@@ -60,7 +79,16 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndBadValues) {
             "bad_config p2p.peers: expected ed25519:<hex>@host:port, got '" + kKey + "'");
   EXPECT_EQ(error_of("[p2p]\npeers = [1]\n"), "bad_config p2p.peers: expected an array of strings");
   EXPECT_EQ(error_of("[log]\nlevel = \"loud\"\n"), "bad_config log.level: expected trace, debug, info, warn or error");
+  EXPECT_EQ(error_of("[log]\nformat = \"xml\"\n"), "bad_config log.format: expected text or json");
+  const std::string bad_jwt_key = error_of("[api]\njwt_eddsa_public_keys = [\"" + kKey.substr(0, 20) + "\"]\n");
+  EXPECT_EQ(bad_jwt_key.rfind("bad_config api.jwt_eddsa_public_keys: ", 0), 0u) << bad_jwt_key;
   EXPECT_EQ(error_of("[api]\napi_keys = [\"short\"]\n"), "bad_config api.api_keys: each key must be 16..256 bytes");
+  EXPECT_EQ(error_of("[ace]\nenabled = 1\n"), "bad_config ace.enabled: expected true or false");
+  EXPECT_EQ(error_of("[ace]\nllm = \"gpt\"\n"), "bad_config ace.llm: expected \"\", \"openai\" or \"ollama\"");
+  EXPECT_EQ(error_of("[ace]\nllm = \"ollama\"\n"), "bad_config ace.llm: llm_url and llm_model are required with llm");
+  EXPECT_EQ(error_of("[ace]\nworkers = 0\n"), "bad_config ace.workers: 0 is outside 1..256");
+  EXPECT_EQ(error_of("[ace]\nmodel = \"x\"\n"), "bad_config ace.model: unknown key");
+  EXPECT_EQ(error_of("ace = 1\n"), "bad_config ace: must be a [table]");
   EXPECT_EQ(error_of("node = 1\n"), "bad_config config: every top-level entry must be a [table]");
   const std::string syntax = error_of("[node\n");
   EXPECT_EQ(syntax.rfind("bad_config config: line 1: ", 0), 0u) << syntax;
