@@ -6,6 +6,7 @@
 #include "base/file.hpp"
 #include "base/hex.hpp"
 #include "commands.hpp"
+#include "crypto/identity.hpp"
 
 namespace node0 {
 namespace {
@@ -14,9 +15,11 @@ namespace ace = bizra::ace;
 
 constexpr int kExitInvalid = 1;  // the receipt is malformed or does not verify
 
+// 64 lowercase hex digits, or "ed25519:<hex>" as genesis.json and `node0 keygen` write keys.
 bizra::crypto::PublicKey parse_pubkey(const std::string& text) {
+  if (text.starts_with("ed25519:")) return must(bizra::crypto::parse_public_key(text), "--pubkey");
   if (text.size() != 2 * bizra::crypto::PublicKey::kSize || !bizra::hex::is_lower_hex(text))
-    fail("--pubkey: expected 64 lowercase hex digits");
+    fail("--pubkey: expected 64 lowercase hex digits or ed25519:<hex>");
   bizra::crypto::PublicKey key;
   key.bytes = must(bizra::hex::decode_fixed<bizra::crypto::PublicKey::kSize>(text), "--pubkey");
   return key;
@@ -35,7 +38,7 @@ void add_verify_receipt(CLI::App& ace_cmd) {
                                      "<status>\" or \"<code>: <message>\"");
   cmd->add_option("file", o->file, "Receipt file (JSON, as GET /ace/tasks/{id} reports it under \"receipt\")")
       ->required();
-  cmd->add_option("--pubkey", o->pubkey, "The node's Ed25519 public key (64 lowercase hex): the only key trusted")
+  cmd->add_option("--pubkey", o->pubkey, "The node's Ed25519 public key (64 hex, or ed25519:<hex> as in genesis.json): the only key trusted")
       ->required();
   cmd->callback([o] {
     const bizra::crypto::PublicKey trusted = parse_pubkey(o->pubkey);

@@ -173,7 +173,7 @@ void plan_audit(PlanBuilder& plan) {
   plan.add_record("record_audit", "audit", std::move(checked));
 }
 
-// The intent table, in the order intents are added to a plan (docs/ace-agents-security.md).
+// The intent table, in the order intents are added to a plan (docs/ace-agents.md).
 // An intent whose params are missing (verify without "attestation", evidence without "paths")
 // adds nothing; a goal that adds nothing becomes a recall of its text.
 json::Value build_rule_plan(std::string_view goal, const json::Value& params) {

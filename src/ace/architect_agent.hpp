@@ -14,7 +14,7 @@
 // accepts the plan only if parse_plan does and every skill (and alternative) is allowed. Any
 // failure (backend error, no time left before the deadline, no JSON, invalid plan, a skill not
 // allowed) falls back to the built-in rule-based planner, which always yields a plan: its intent
-// table is in docs/ace-agents-security.md and in architect_agent.cpp.
+// table is in docs/ace-agents.md and in architect_agent.cpp.
 //
 // Errors: "unknown_skill", "bad_input" (goal missing, not a string, empty or over 4096 bytes).
 

@@ -7,7 +7,7 @@
 //   kind "ollama": POST {url}/api/generate {"model","prompt","stream":false} -> response
 //
 // http::Client speaks plain TCP only, so the URL must be "http://"; a TLS backend needs a local
-// proxy (docs/ace-llm-operations.md). Every call goes through a circuit breaker: after
+// proxy (docs/ace-agents.md). Every call goes through a circuit breaker: after
 // `breaker_threshold` consecutive unavailable/timed-out calls the generator answers
 // "circuit_open" at once until `breaker_cooldown` has passed, then lets one probe through.
 //

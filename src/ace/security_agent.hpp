@@ -1,6 +1,6 @@
 #pragma once
 // The Security agent (L1, 100 ms budget; ../shared/spec/ace.md): verifies attestations and
-// signatures, hashes evidence packs, checks task policy. docs/ace-agents-security.md has the
+// signatures, hashes evidence packs, checks task policy. docs/ace-agents.md has the
 // skills' inputs, outputs and errors.
 //
 //   security.verify_attestation {attestation: object | document text}

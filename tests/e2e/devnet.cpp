@@ -12,6 +12,7 @@
 
 #include "base/file.hpp"
 #include "codec/json.hpp"
+#include "crypto/identity.hpp"
 #include "crypto/keyfile.hpp"
 #include "http/client.hpp"
 #include "node/config.hpp"
@@ -107,6 +108,7 @@ Devnet::Devnet(Options options) : netns_(options.netns) {
     std::filesystem::create_directories(n.dir);
     keys.push_back(crypto::SecretKey::generate());
     if (!crypto::write_key_file(n.dir / "node.key", keys.back()).ok()) throw std::runtime_error("e2e: key file");
+    n.pubkey = crypto::format_public_key(keys.back().public_key());
     nodes_.push_back(std::move(n));
   }
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
@@ -116,6 +118,7 @@ Devnet::Devnet(Options options) : netns_(options.netns) {
     config.p2p_listen = nodes_[i].host + ":" + std::to_string(nodes_[i].p2p_port);
     config.api_listen = nodes_[i].host + ":" + std::to_string(nodes_[i].api_port);
     config.api_threads = 1;
+    config.api_keys = {std::string(kApiKey)};
     for (std::size_t j = validator ? options.validators : 0; j < (validator ? nodes_.size() : options.validators); ++j)
       config.peers.push_back({keys[j].public_key(), nodes_[j].host + ":" + std::to_string(nodes_[j].p2p_port)});
     if (!write_file_atomic(nodes_[i].dir / "node.toml", node::format_config(config)).ok())
@@ -124,6 +127,7 @@ Devnet::Devnet(Options options) : netns_(options.netns) {
       genesis.validators.push_back({"v" + std::to_string(i), keys[i].public_key(), 1, 1000, config.p2p_listen, config.api_listen});
   }
   if (!node::write_genesis_file(root_ / "genesis.json", genesis).ok()) throw std::runtime_error("e2e: genesis");
+  if (!write_file_atomic(api_key_file(), std::string(kApiKey) + "\n").ok()) throw std::runtime_error("e2e: api key");
   if (netns_) setup_netns();
 }
 

@@ -60,6 +60,12 @@ class Devnet {
   void heal(std::size_t i);
   bool running(std::size_t i);  // still alive (not exited)
 
+  // Every node accepts this bearer API key (routes that need one: POST /ace/orchestrate).
+  static constexpr std::string_view kApiKey = "e2e-api-key-0123456789abcdef";
+  std::filesystem::path api_key_file() const { return root_ / "api.key"; }
+  const std::filesystem::path& root() const { return root_; }
+  const std::string& pubkey(std::size_t i) const { return nodes_[i].pubkey; }  // "ed25519:<hex>"
+
   std::size_t size() const { return nodes_.size(); }
   std::uint16_t api_port(std::size_t i) const { return nodes_[i].api_port; }
   const std::string& host(std::size_t i) const { return nodes_[i].host; }
@@ -88,6 +94,7 @@ class Devnet {
     std::string host = "127.0.0.1";
     std::uint16_t p2p_port = 0;
     std::uint16_t api_port = 0;
+    std::string pubkey;
     pid_t pid = -1;
   };
   std::filesystem::path root_;

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -254,6 +255,51 @@ TEST(Devnet, GarbageAndOversizedFramesOnTheP2pPortLeaveTheNodeRunning) {
   EXPECT_TRUE(net.running(0));
   EXPECT_TRUE(net.wait_height(0, height + 5, 60s)) << net.log(0);
   expect_agreement(net);
+}
+
+// Runs `node0 <args>`; returns (exit code, stdout).
+std::pair<int, std::string> node0(const std::string& args) {
+  std::string out;
+  FILE* pipe = ::popen((std::string(BIZRA_NODE0_BIN) + " " + args + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The README's ACE flow on real processes: a goal submitted with `node0 ace run` runs as a plan on
+// a validator, its receipt verifies offline with `node0 ace verify-receipt` against the key from
+// genesis (and a tampered copy does not), and after a SIGKILL and restart the task is still there.
+TEST(Devnet, AceGoalRunsAndItsReceiptVerifiesAcrossARestart) {
+  Devnet net({.validators = 1});
+  net.start_all();
+  ASSERT_TRUE(net.wait_height(0, 1, 60s)) << net.log(0);
+  const std::string api = "--api http://127.0.0.1:" + std::to_string(net.api_port(0));
+  const std::string receipt = (net.root() / "receipt.json").string();
+  const auto [code, task] = node0("ace run " + api + " --token-file " + net.api_key_file().string() +
+                                  " --goal 'health check' --wait 30000 --receipt-out " + receipt);
+  ASSERT_EQ(code, 0) << task << net.log(0);
+  EXPECT_NE(task.find("\"status\":\"succeeded\""), std::string::npos) << task;
+  const auto [ok, verdict] = node0("ace verify-receipt " + receipt + " --pubkey " + net.pubkey(0));
+  EXPECT_EQ(ok, 0) << verdict;
+  EXPECT_EQ(verdict.rfind("OK ", 0), 0u) << verdict;
+
+  std::ifstream in(receipt);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t at = text.find("\"succeeded\"");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::ofstream(receipt) << text.replace(at, 11, "\"cancelled\"");
+  EXPECT_EQ(node0("ace verify-receipt " + receipt + " --pubkey " + net.pubkey(0)).first, 1);
+  EXPECT_EQ(node0("ace run " + api + " --goal 'health check'").first, 2);  // no token: 401
+
+  net.kill(0);
+  net.start(0);
+  const std::string id = task.substr(task.find("\"id\":\"") + 6, 32);
+  ASSERT_TRUE(Devnet::wait_for([&] { return net.get(0, "/health").has_value(); }, 30s));
+  const auto [again, stored] = node0("ace task " + id + " " + api);
+  EXPECT_EQ(again, 0) << stored;
+  EXPECT_NE(stored.find("\"status\":\"succeeded\""), std::string::npos) << stored;
 }
 
 }  // namespace
