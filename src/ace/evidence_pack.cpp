@@ -322,4 +322,10 @@ json::Value evidence_pack_json(const EvidencePack& pack) {
                               {"pack_sha256", json::Value::string(hex::encode(pack.pack_sha256))}});
 }
 
+Hash32 sha256(ByteSpan data) {
+  Sha256 hash;
+  hash.update(data);
+  return hash.finalize();
+}
+
 }  // namespace bizra::ace

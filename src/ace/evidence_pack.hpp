@@ -69,4 +69,7 @@ json::Value evidence_files_json(const std::vector<EvidenceFile>& files);
 // {"files": [...], "file_count", "total_bytes", "pack_digest", "pack_sha256"}.
 json::Value evidence_pack_json(const EvidencePack& pack);
 
+// SHA-256 of `data` (OpenSSL): what evidence packs and receipt attestations (pack_sha256) carry.
+Hash32 sha256(ByteSpan data);
+
 }  // namespace bizra::ace

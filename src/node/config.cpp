@@ -116,6 +116,7 @@ Status read_ace_section(const toml::table& root, const std::filesystem::path& ba
   BIZRA_TRY(ace.get("backups_kept", out.backups_kept, 1, 1000));
   BIZRA_TRY(ace.get("health_interval_s", out.health_interval_s, 0, 86'400));
   BIZRA_TRY(ace.get("backup_interval_s", out.backup_interval_s, 0, 30 * 86'400));
+  BIZRA_TRY(ace.get("attest_receipts", out.attest_receipts));
   BIZRA_TRY(ace.get("llm", out.llm));
   BIZRA_TRY(ace.get("llm_url", out.llm_url));
   BIZRA_TRY(ace.get("llm_model", out.llm_model));
@@ -245,7 +246,8 @@ std::string format_ace(const AceSettings& a) {
   return "\n[ace]\nenabled = " + std::string(a.enabled ? "true" : "false") + "\nworkers = " + std::to_string(a.workers) +
          "\nevidence_dir = " + toml_string(a.evidence_dir.string()) + "\nbackup_dir = " + toml_string(a.backup_dir.string()) +
          "\nbackups_kept = " + std::to_string(a.backups_kept) + "\nhealth_interval_s = " + std::to_string(a.health_interval_s) +
-         "\nbackup_interval_s = " + std::to_string(a.backup_interval_s) + "\nllm = " + toml_string(a.llm) +
+         "\nbackup_interval_s = " + std::to_string(a.backup_interval_s) +
+         "\nattest_receipts = " + std::string(a.attest_receipts ? "true" : "false") + "\nllm = " + toml_string(a.llm) +
          "\nllm_url = " + toml_string(a.llm_url) + "\nllm_model = " + toml_string(a.llm_model) +
          "\nllm_api_key_file = " + toml_string(a.llm_api_key_file.string()) +
          "\nllm_timeout_ms = " + std::to_string(a.llm_timeout_ms) + "\n";

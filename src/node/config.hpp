@@ -35,6 +35,7 @@
 //   backups_kept = 3
 //   health_interval_s = 60         # SAT task operations.health every N s; 0: never
 //   backup_interval_s = 0          # SAT task operations.backup every N s; 0: never
+//   attest_receipts = false        # submit goals that passed the Ihsan gate as PoI attestations
 //   llm = ""                       # "", "openai" or "ollama": the Architect's LLM planner
 //   llm_url = ""                   # e.g. "http://127.0.0.1:11434"
 //   llm_model = ""
@@ -69,6 +70,7 @@ struct AceSettings {
   std::size_t backups_kept = 3;
   std::size_t health_interval_s = 60;
   std::size_t backup_interval_s = 0;
+  bool attest_receipts = false;
   std::string llm;  // "", "openai", "ollama"
   std::string llm_url;
   std::string llm_model;

@@ -9,7 +9,9 @@
 #include "api/ace_metrics.hpp"
 #include "api/queries.hpp"
 #include "base/file.hpp"
+#include "base/log.hpp"
 #include "service/node_operations.hpp"
+#include "service/receipt_attestation.hpp"
 
 namespace bizra::service {
 namespace {
@@ -45,6 +47,18 @@ ace::TaskListener publish_to(http::WebSocketHub& hub) {
   };
 }
 
+// A receipt turned into an attestation ([ace] attest_receipts): logged, and an "attested" event
+// on the "ace" topic with the attestation id to follow (GET /api/v1/poi/attestation/{id}).
+void report_attestation(http::WebSocketHub* hub, const std::string& task_id, const Result<std::string>& attestation) {
+  if (!attestation) {
+    log::warn("ace receipt not attested", {{"task", task_id}, {"error", attestation.error().to_string()}});
+    return;
+  }
+  log::info("ace receipt attested", {{"task", task_id}, {"attestation", *attestation}});
+  if (hub != nullptr)
+    hub->publish("ace", api::JsonObject().str("event", "attested").str("id", task_id).str("attestation_id", *attestation).done());
+}
+
 // The Architect's LLM planner, when [ace] llm is set.
 Result<std::shared_ptr<ace::TextGenerator>> make_planner_backend(const node::AceSettings& s) {
   if (s.llm.empty()) return std::shared_ptr<ace::TextGenerator>();
@@ -65,51 +79,78 @@ Result<std::shared_ptr<ace::TextGenerator>> make_planner_backend(const node::Ace
   return std::shared_ptr<ace::TextGenerator>(std::move(*generator));
 }
 
-}  // namespace
-
-Result<std::unique_ptr<AceRuntime>> AceRuntime::start(node::Node& node, crypto::SecretKey node_key,
-                                                      const node::AceSettings& settings, metrics::Registry& registry,
-                                                      http::WebSocketHub* hub, ace::TaskListener observer) {
+Status create_directories(const node::AceSettings& settings) {
   for (const auto& dir : {settings.evidence_dir, settings.backup_dir}) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Error("bad_config", "ace: cannot create " + dir.string() + ": " + ec.message());
   }
+  return ok_status();
+}
+
+}  // namespace
+
+// The six agents, in kAllAgents order; `routes` is set to Reflection's route policy.
+Result<std::vector<std::unique_ptr<ace::Agent>>> AceRuntime::make_agents(node::Node& node,
+                                                                        const node::AceSettings& settings,
+                                                                        ace::RoutePolicy*& routes) {
+  auto planner = make_planner_backend(settings);
+  if (!planner) return planner.error();
+  auto reflection = ace::ReflectionAgent::open(*knowledge_);
+  if (!reflection) return reflection.error();
+  routes = reflection->get();
+  auto operations = ace::make_operations_agent(
+      *operations_, ace::OperationsOptions{.backup_root = settings.backup_dir, .keep_backups = settings.backups_kept});
+  if (!operations) return operations.error();
+  ace::ArchitectOptions architect;
+  architect.generator = std::move(*planner);
+  ace::SecurityOptions security;
+  security.evidence_root = settings.evidence_dir;
+  security.validation_context = [&node] { return node.validation_context(); };
+
+  std::vector<std::unique_ptr<ace::Agent>> agents;
+  agents.push_back(std::make_unique<ace::MetaAgent>());
+  agents.push_back(ace::make_architect_agent(std::move(architect)));
+  agents.push_back(std::move(*reflection));
+  agents.push_back(std::move(*operations));
+  agents.push_back(std::make_unique<ace::MemoryAgent>(*knowledge_));
+  agents.push_back(ace::make_security_agent(std::move(security)));
+  return agents;
+}
+
+// Metrics, the WebSocket topic, the caller's observer and receipt attestations: every listener
+// is added before the engine starts.
+void AceRuntime::add_listeners(node::Node& node, const crypto::SecretKey& node_key, const node::AceSettings& settings,
+                               metrics::Registry& registry, http::WebSocketHub* hub, ace::TaskListener observer) {
+  engine_->add_listener(api::register_ace_metrics(registry, engine_.get()));
+  if (hub != nullptr) engine_->add_listener(publish_to(*hub));
+  if (observer) engine_->add_listener(std::move(observer));
+  if (settings.attest_receipts)
+    engine_->add_listener(attest_receipts(node, node_key, [hub](const std::string& task, const Result<std::string>& id) {
+      report_attestation(hub, task, id);
+    }));
+}
+
+Result<std::unique_ptr<AceRuntime>> AceRuntime::start(node::Node& node, crypto::SecretKey node_key,
+                                                      const node::AceSettings& settings, metrics::Registry& registry,
+                                                      http::WebSocketHub* hub, ace::TaskListener observer) {
+  BIZRA_TRY(create_directories(settings));
   std::unique_ptr<AceRuntime> rt(new AceRuntime());
   auto knowledge = ace::KnowledgeStore::open(node.mutable_store());
   if (!knowledge) return knowledge.error();
   rt->knowledge_ = std::move(*knowledge);
   rt->operations_ = make_node_operations(node, registry);
-  auto planner = make_planner_backend(settings);
-  if (!planner) return planner.error();
-
-  auto reflection = ace::ReflectionAgent::open(*rt->knowledge_);
-  if (!reflection) return reflection.error();
-  ace::RoutePolicy* routes = reflection->get();
-  auto operations = ace::make_operations_agent(
-      *rt->operations_, ace::OperationsOptions{.backup_root = settings.backup_dir, .keep_backups = settings.backups_kept});
-  if (!operations) return operations.error();
-
-  std::vector<std::unique_ptr<ace::Agent>> agents;
-  agents.push_back(std::make_unique<ace::MetaAgent>());
-  ace::ArchitectOptions architect;
-  architect.generator = std::move(*planner);
-  agents.push_back(ace::make_architect_agent(std::move(architect)));
-  agents.push_back(std::move(*reflection));
-  agents.push_back(std::move(*operations));
-  agents.push_back(std::make_unique<ace::MemoryAgent>(*rt->knowledge_));
-  ace::SecurityOptions security;
-  security.evidence_root = settings.evidence_dir;
-  security.validation_context = [&node] { return node.validation_context(); };
-  agents.push_back(ace::make_security_agent(std::move(security)));
-
-  auto engine = ace::Engine::open(node.mutable_store(), std::move(node_key), std::move(agents), routes,
+  ace::RoutePolicy* routes = nullptr;
+  auto agents = rt->make_agents(node, settings, routes);
+  if (!agents) return agents.error();
+  // The engine signs receipts with the node key and takes its own copy; the listeners get theirs.
+  auto engine_key = crypto::SecretKey::from_seed(node_key.seed());
+  if (!engine_key) return engine_key.error();
+  auto engine = ace::Engine::open(node.mutable_store(), std::move(*engine_key), std::move(*agents), routes,
                                   ace::EngineOptions{.workers = settings.workers});
   if (!engine) return engine.error();
   rt->engine_ = std::move(*engine);
-  rt->engine_->add_listener(api::register_ace_metrics(registry, rt->engine_.get()));
-  if (hub != nullptr) rt->engine_->add_listener(publish_to(*hub));
-  if (observer) rt->engine_->add_listener(std::move(observer));
+  rt->add_listeners(node, node_key, settings, registry, hub, std::move(observer));
   rt->engine_->start();
   rt->scheduler_ = std::make_unique<SatScheduler>(
       *rt->engine_,

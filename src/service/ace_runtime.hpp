@@ -33,6 +33,10 @@ class AceRuntime {
 
  private:
   AceRuntime() = default;
+  Result<std::vector<std::unique_ptr<ace::Agent>>> make_agents(node::Node& node, const node::AceSettings& settings,
+                                                               ace::RoutePolicy*& routes);
+  void add_listeners(node::Node& node, const crypto::SecretKey& node_key, const node::AceSettings& settings,
+                     metrics::Registry& registry, http::WebSocketHub* hub, ace::TaskListener observer);
 
   std::unique_ptr<ace::KnowledgeStore> knowledge_;
   std::unique_ptr<ace::NodeOperations> operations_;

@@ -22,13 +22,14 @@ struct AceNode {
   std::unique_ptr<service::NodeService> surface;
   std::unique_ptr<http::Server> server;
 
-  explicit AceNode(bool with_ace = true) {
+  explicit AceNode(bool with_ace = true, bool attest_receipts = false) {
     std::optional<service::AceSetup> ace;
     if (with_ace) {
       node::AceSettings settings;
       settings.evidence_dir = dir / "evidence";
       settings.backup_dir = dir / "backups";
       settings.health_interval_s = 0;
+      settings.attest_receipts = attest_receipts;
       ace = service::AceSetup{fixed_key(7), settings};  // TestNode's validator key
     }
     surface = service::make_node_service(node.node(), "test", "test", {.api_keys = {kKey}}, std::move(ace)).value();
@@ -85,6 +86,30 @@ TEST(AceApi, AGoalRunsAsAPlanAndItsReceiptVerifiesWithTheNodeKey) {
   EXPECT_EQ(ace::verify_receipt(*receipt, fixed_key(8).public_key()).error().code(), "wrong_key");
   receipt->status = "failed";
   EXPECT_EQ(ace::verify_receipt(*receipt, fixed_key(7).public_key()).error().code(), "bad_signature");
+}
+
+// [ace] attest_receipts: a goal that passed the Ihsan gate becomes a PoI attestation by the node
+// key, which the chain admits under the ten rules and finalizes (the node's account counts it).
+TEST(AceApi, AGoalThatPassedTheGateIsAttestedOnChain) {
+  AceNode n(true, true);
+  const auto r = n.call("POST", "/ace/orchestrate?wait=20000", R"({"input":{"goal":"health check"}})", kAuth);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::Value task = parse_json(r.body);
+  ASSERT_EQ(member(*task.find("output")->find("evaluation"), "pass"), "true") << r.body;
+  const std::string account = "/api/v1/accounts/" + crypto::format_public_key(fixed_key(7).public_key());
+  std::string attestations;
+  for (int i = 0; i < 500 && attestations != "1"; ++i) {
+    const auto a = n.call("GET", account);
+    attestations = a.status == 200 ? member(parse_json(a.body), "attestations") : "";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(attestations, "1");
+  // A single skill is not a goal: nothing more is attested.
+  ASSERT_EQ(n.call("POST", "/ace/orchestrate?wait=20000", R"({"skill":"memory.recall","input":{"query":"x"}})", kAuth)
+                .status,
+            200);
+  ASSERT_TRUE(n.node.wait_for_height(n.node.node().status().committed_height + 2));
+  EXPECT_EQ(member(parse_json(n.call("GET", account).body), "attestations"), "1");
 }
 
 TEST(AceApi, StatusAgentsAndMetricsReportTheRuntime) {

@@ -57,6 +57,7 @@ TEST(Config, FormatsAndParsesBackEqual) {
   c.ace.backups_kept = 7;
   c.ace.health_interval_s = 0;
   c.ace.backup_interval_s = 3600;
+  c.ace.attest_receipts = true;
   c.ace.llm = "ollama";
   c.ace.llm_url = "http://127.0.0.1:11434";
   c.ace.llm_model = "llama3";
