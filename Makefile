@@ -64,13 +64,14 @@ bench-micro: setup build/release/CMakeCache.txt
 	build/release/bench/bench_crypto --benchmark_repetitions=5 --benchmark_report_aggregates_only=false \
 	  --benchmark_display_aggregates_only=true
 
-# The whole Release build: the bench suites, node0, and the tests the report counts and runs.
+# The whole Release build: the bench suites, node0, and the tests the report counts and runs
+# (with the fuzzers, whose smoke tests are part of the suite, as in `make test`).
 # Coverage figures come from the last `make coverage` (the report says so when there is none).
-bench: setup build/release/CMakeCache.txt
+bench: setup fuzz-build build/release/CMakeCache.txt
 	cmake --build --preset release
 	bench/run_all.py --build-dir build/release
 
-bench-quick: setup build/release/CMakeCache.txt
+bench-quick: setup fuzz-build build/release/CMakeCache.txt
 	cmake --build --preset release
 	bench/run_all.py --quick --build-dir build/release --out-dir build/bench-quick
 
