@@ -1,12 +1,15 @@
 // ACE engine overhead: what the engine itself costs per task, measured with a skill that does
 // nothing ("security.noop" returns {}), so every microsecond is queueing, scheduling, durable
 // records (one per state change), receipts and bookkeeping.
-//   - BM_AceNoopThroughput/workers/store/receipts: submit a batch of 2000 tasks, wait until all
-//     have finished; items_per_second is tasks/s, us_per_task its inverse (wall time),
+//   - BM_AceNoopThroughput/workers/rocksdb/receipts/rerunnable: submit a batch of 2000 tasks, wait
+//     until all have finished; items_per_second is tasks/s, us_per_task its inverse (wall time),
 //     cpu_us_per_task the CPU time of all threads per task (user + system).
-//   - BM_AceNoopLatency/store/receipts: one task at a time, submit -> finished (wait()).
-// store: 0 = memory store, 1 = RocksDB in a fresh /tmp directory (WAL, no fsync).
+//   - BM_AceNoopLatency/rocksdb/receipts: one task at a time, submit -> finished (wait()).
+// rocksdb: 0 = memory store, 1 = RocksDB in a fresh /tmp directory (WAL, no fsync).
 // receipts: 1 = EngineOptions::sign_receipts (Ed25519 per task, the default), 0 = off.
+// rerunnable: 1 = the skill declares itself re-runnable (Agent::rerunnable: it only reads, as a
+// no-op does, so its start is not written: two records per task), 0 = a skill with side effects
+// (three records: queued, running, finished). Only the RocksDB rows measure both.
 
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
@@ -39,18 +42,23 @@ double process_cpu_us() {
 
 class NoopAgent final : public Agent {
  public:
+  explicit NoopAgent(bool rerunnable) : rerunnable_(rerunnable) {}
   AgentKind kind() const override { return AgentKind::kSecurity; }
   std::vector<std::string> skills() const override { return {"security.noop"}; }
   Result<json::Value> run(std::string_view, const json::Value&, const SkillContext&) override {
     return json::Value::object({});
   }
+  bool rerunnable(std::string_view) const override { return rerunnable_; }
+
+ private:
+  bool rerunnable_;
 };
 
 // An engine over a memory or RocksDB store (in a fresh directory, removed afterwards) that counts
 // finished tasks.
 class Fixture {
  public:
-  Fixture(bool rocksdb, std::size_t workers, bool receipts) {
+  Fixture(bool rocksdb, std::size_t workers, bool receipts, bool rerunnable = true) {
     if (rocksdb) {
       std::string pattern = "/tmp/bizra-ace-bench-XXXXXX";
       if (::mkdtemp(pattern.data()) == nullptr) std::abort();
@@ -62,7 +70,7 @@ class Fixture {
       store_ = storage::open_memory();
     }
     std::vector<std::unique_ptr<Agent>> agents;
-    agents.push_back(std::make_unique<NoopAgent>());
+    agents.push_back(std::make_unique<NoopAgent>(rerunnable));
     EngineOptions options;
     options.workers = workers;
     options.sign_receipts = receipts;
@@ -111,7 +119,7 @@ class Fixture {
 };
 
 void BM_AceNoopThroughput(benchmark::State& state) {
-  Fixture f(state.range(1) == 1, static_cast<std::size_t>(state.range(0)), state.range(2) == 1);
+  Fixture f(state.range(1) == 1, static_cast<std::size_t>(state.range(0)), state.range(2) == 1, state.range(3) == 1);
   std::uint64_t total = 0;
   const auto begin = std::chrono::steady_clock::now();
   const double cpu_begin = process_cpu_us();
@@ -125,9 +133,18 @@ void BM_AceNoopThroughput(benchmark::State& state) {
   state.counters["us_per_task"] = elapsed.count() / static_cast<double>(total);
   state.counters["cpu_us_per_task"] = (process_cpu_us() - cpu_begin) / static_cast<double>(total);
 }
+// Every workers x store x receipts combination for the re-runnable no-op, and the RocksDB rows
+// again for a skill whose start must be written.
+void noop_throughput_args(benchmark::internal::Benchmark* b) {
+  for (int workers : {1, 2})
+    for (int rocksdb : {0, 1})
+      for (int receipts : {0, 1})
+        for (int rerunnable : {1, 0})
+          if (rerunnable == 1 || rocksdb == 1) b->Args({workers, rocksdb, receipts, rerunnable});
+}
 BENCHMARK(BM_AceNoopThroughput)
-    ->ArgNames({"workers", "rocksdb", "receipts"})
-    ->ArgsProduct({{1, 2}, {0, 1}, {0, 1}})
+    ->ArgNames({"workers", "rocksdb", "receipts", "rerunnable"})
+    ->Apply(noop_throughput_args)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -68,6 +68,14 @@ class Agent {
   // Runs one skill. Errors: "unknown_skill", "bad_input" (the message names the field), and the
   // skill's own codes (documented beside it).
   virtual Result<json::Value> run(std::string_view skill, const json::Value& input, const SkillContext& ctx) = 0;
+  // True when `skill` may run again after a crash cut it short: it only reads, or running it
+  // twice has the effect of running it once. The engine then does not record the task's start
+  // (one store write less per task) and a restart queues such a task again, where a skill that is
+  // not re-runnable finishes "interrupted" (it may have had side effects). Default: not re-runnable.
+  virtual bool rerunnable(std::string_view skill) const {
+    (void)skill;
+    return false;
+  }
 };
 
 // Chooses among alternative skills for one plan step and learns from outcomes (the Reflection

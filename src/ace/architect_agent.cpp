@@ -275,6 +275,8 @@ class ArchitectAgent final : public Agent {
 
   AgentKind kind() const override { return AgentKind::kArchitect; }
   std::vector<std::string> skills() const override { return {"architect.plan"}; }
+  // Planning changes nothing (an LLM planner is asked again).
+  bool rerunnable(std::string_view) const override { return true; }
 
   Result<json::Value> run(std::string_view skill, const json::Value& input, const SkillContext& ctx) override {
     if (skill != "architect.plan")

@@ -416,12 +416,16 @@ void Engine::Impl::run_task(const TaskPtr& task) {
     --agent_running[agent_index(task->agent)];
     work_cv.notify_one();  // a task of this agent that waited for the limit may run now
   };
-  if (auto written = write_record(*task); !written) {
-    release_agent();
-    return hand_to_finisher(Finish{task, TaskStatus::kFailed, std::nullopt, {}, written.error()});
+  Agent* agent = agent_by_kind[agent_index(task->agent)];
+  // The start of a re-runnable skill stays unwritten: its record still says queued, and queuing it
+  // again is what recovery should do whether or not it had started.
+  if (!agent->rerunnable(task->view.request.skill)) {
+    if (auto written = write_record(*task); !written) {
+      release_agent();
+      return hand_to_finisher(Finish{task, TaskStatus::kFailed, std::nullopt, {}, written.error()});
+    }
   }
   emit(TaskEvent::Kind::kStarted, task->view, task->agent);
-  Agent* agent = agent_by_kind[agent_index(task->agent)];
   Result<json::Value> result = task->cancelled()
                                    ? Result<json::Value>(Error("cancelled", "cancelled before it started"))
                                    : agent->run(task->view.request.skill, task->view.request.input, *task);
@@ -477,24 +481,32 @@ void Engine::Impl::start_orchestration(const TaskPtr& parent) {
 }
 
 // Outcomes handed over outside the lock (by a worker, or for a plan by the finisher) are sealed
-// — timed and signed — right there; the others are sealed by the finisher.
+// — timed and signed — right there; the others are sealed by the finisher. (Finishing on the
+// worker instead measured slower with receipts: the finisher writes the outcomes that arrive
+// while it writes as one batch.)
 void Engine::Impl::hand_to_finisher(Finish finish) {
   seal(finish);
+  bool was_empty = false;
   {
     std::lock_guard lock(finish_mu);
+    was_empty = finish_inbox.empty();
     finish_inbox.push_back(std::move(finish));
   }
-  finish_cv.notify_one();
+  // A non-empty inbox was signalled when it became non-empty and the finisher has not taken it
+  // yet: it takes this outcome with the others, without another wake-up.
+  if (was_empty) finish_cv.notify_one();
 }
 
 void Engine::Impl::hand_to_finisher_locked(std::vector<Finish>& finishes) {
   if (finishes.empty()) return;
+  bool was_empty = false;
   {
     std::lock_guard lock(finish_mu);
+    was_empty = finish_inbox.empty();
     for (Finish& f : finishes) finish_inbox.push_back(std::move(f));
   }
   finishes.clear();
-  finish_cv.notify_one();
+  if (was_empty) finish_cv.notify_one();
 }
 
 // Cancels a task for `reason`: one that waits finishes at once; a running skill sees

@@ -14,8 +14,9 @@
 //   synthesizes ("meta.synthesize") and Reflection scores the outcome ("reflection.evaluate").
 // - Idempotency: a request whose idempotency_key was seen returns the first task's id.
 // - Durability: every state change of a task is written to Column::kAceTasks before it is
-//   reported; on open(), tasks found queued are queued again and tasks found running are failed
-//   with "interrupted" (their skill may have had side effects; re-running is the client's call).
+//   reported, except the start of a re-runnable skill (Agent::rerunnable); on open(), tasks found
+//   queued are queued again and tasks found running are failed with "interrupted" (their skill
+//   may have had side effects; re-running is the client's call).
 // - Receipts: every finished task gets a receipt signed with the node key (ace/receipt.hpp).
 
 #include <chrono>
@@ -83,8 +84,9 @@ struct EngineStatus {
   std::uint64_t submitted = 0, finished = 0, succeeded = 0;
 };
 
-// Emitted on every state change, after it is durable; listeners run on engine threads and must
-// not block (the WebSocket publisher and the metrics exporter are the listeners).
+// Emitted on every state change, after it is durable (but for a re-runnable start, see above);
+// listeners run on engine threads and must not block (the WebSocket publisher and the metrics
+// exporter are the listeners).
 struct TaskEvent {
   enum class Kind { kQueued, kStarted, kFinished };
   Kind kind;

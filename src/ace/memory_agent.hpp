@@ -33,6 +33,10 @@ class MemoryAgent final : public Agent {
   AgentKind kind() const override { return AgentKind::kMemory; }
   std::vector<std::string> skills() const override;
   Result<json::Value> run(std::string_view skill, const json::Value& input, const SkillContext& ctx) override;
+  // recall and neighbourhood only read; store, link and consolidate write the knowledge store.
+  bool rerunnable(std::string_view skill) const override {
+    return skill == "memory.recall" || skill == "memory.neighbourhood";
+  }
 
  private:
   Result<json::Value> store(const json::Value& input);

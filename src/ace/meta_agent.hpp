@@ -35,6 +35,8 @@ class MetaAgent final : public Agent {
   AgentKind kind() const override { return AgentKind::kMeta; }
   std::vector<std::string> skills() const override;
   Result<json::Value> run(std::string_view skill, const json::Value& input, const SkillContext& ctx) override;
+  // Synthesis is a function of its input.
+  bool rerunnable(std::string_view) const override { return true; }
 };
 
 // The synthesis itself (what "meta.synthesize" runs), for callers without an agent.

@@ -213,19 +213,29 @@ class OperationsAgent final : public Agent {
     return Error("unknown_skill", "the operations agent has no skill " + std::string(skill.substr(0, 128)));
   }
 
+  bool rerunnable(std::string_view skill) const override {
+    for (const SkillRow& row : skill_table())
+      if (skill == "operations." + std::string(row.verb)) return row.read_only;
+    return false;
+  }
+
  private:
   using SkillFn = Result<Value> (OperationsAgent::*)(const Value&, const SkillContext&);
   struct SkillRow {
     std::string_view verb;
     SkillFn fn;
+    bool read_only;  // re-runnable after a crash; backup, checkpoint and compaction write files
   };
   // Sorted by verb, so skills() is sorted. (A function, not a static member: the member
   // functions it names are declared below.)
   static std::span<const SkillRow> skill_table() {
     static constexpr SkillRow kSkills[] = {
-        {"backup", &OperationsAgent::backup},   {"checkpoint", &OperationsAgent::checkpoint},
-        {"compact", &OperationsAgent::compact}, {"health", &OperationsAgent::health},
-        {"metrics_snapshot", &OperationsAgent::metrics_snapshot}, {"peers", &OperationsAgent::peers},
+        {"backup", &OperationsAgent::backup, false},
+        {"checkpoint", &OperationsAgent::checkpoint, false},
+        {"compact", &OperationsAgent::compact, false},
+        {"health", &OperationsAgent::health, true},
+        {"metrics_snapshot", &OperationsAgent::metrics_snapshot, true},
+        {"peers", &OperationsAgent::peers, true},
     };
     return kSkills;
   }

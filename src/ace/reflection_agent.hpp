@@ -73,6 +73,8 @@ class ReflectionAgent final : public Agent, public RoutePolicy {
   AgentKind kind() const override { return AgentKind::kReflection; }
   std::vector<std::string> skills() const override;
   Result<json::Value> run(std::string_view skill, const json::Value& input, const SkillContext& ctx) override;
+  // stats and choose only read the route statistics; evaluate records lessons.
+  bool rerunnable(std::string_view skill) const override { return skill != "reflection.evaluate"; }
 
   // Thompson sampling: one Beta(1 + successes, 1 + failures) draw per candidate, the largest
   // wins (the first on a tie). 0 for fewer than two candidates.

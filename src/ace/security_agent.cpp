@@ -72,6 +72,9 @@ class SecurityAgent final : public Agent {
     return Error("unknown_skill", "the Security agent has no skill \"" + std::string(skill) + "\"");
   }
 
+  // Every skill only reads: documents, signatures, files under the evidence root, the policy.
+  bool rerunnable(std::string_view) const override { return true; }
+
  private:
   using SkillFn = Result<json::Value> (SecurityAgent::*)(const json::Value&, const SkillContext&) const;
   struct SkillRow {

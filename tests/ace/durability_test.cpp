@@ -125,6 +125,65 @@ TEST(AceDurability, RecoveryFailsRunningTasksAndOrphanedStepsAsInterrupted) {
   }
 }
 
+// A memory agent with a read-only (re-runnable) skill and one with side effects; with gates, both
+// skills wait until the test has seen them start and releases them.
+std::vector<std::unique_ptr<Agent>> read_write_agents(Gate* started, Gate* release) {
+  auto agents = testing::orchestration_agents();
+  agents.push_back(std::make_unique<ScriptedAgent>(
+      AgentKind::kMemory, std::vector<std::string>{"memory.read", "memory.write"},
+      [started, release](std::string_view, const json::Value&, const SkillContext&) -> Result<json::Value> {
+        if (started != nullptr && !(started->arrive_and_wait(3) && release->wait()))
+          return Error("test_timeout", "the test never released the skill");
+        return testing::ok_output();
+      },
+      std::vector<std::string>{"memory.read"}));
+  return agents;
+}
+
+// The start of a re-runnable skill is not written, so a crash while it runs leaves its record
+// queued and the restart runs it again; a skill with side effects finishes "interrupted".
+TEST(AceDurability, CrashWhileRunningRerunsOnlyRerunnableSkills) {
+  auto store = storage::open_memory();
+  Gate started, release;
+  EngineOptions options;
+  options.workers = 2;
+  options.max_concurrency_per_agent = 2;
+  auto engine = Engine::open(*store, testing::test_key(), read_write_agents(&started, &release), nullptr, options);
+  ASSERT_TRUE(engine);
+  (*engine)->start();
+  TaskRequest read, write;
+  read.skill = "memory.read";
+  write.skill = "memory.write";
+  const std::string read_id = *(*engine)->submit(read), write_id = *(*engine)->submit(write);
+  ASSERT_TRUE(started.arrive_and_wait(3));  // both skills are running
+  // What a crash now would leave on disk.
+  storage::WriteBatch image;
+  ASSERT_TRUE(store->scan_prefix(storage::Column::kAceTasks, as_bytes(detail::kTaskKeyPrefix),
+                                 [&](ByteSpan key, ByteSpan value) {
+                                   image.put(storage::Column::kAceTasks, key, value);
+                                   return true;
+                                 }));
+  release.open();
+  EXPECT_EQ((*engine)->wait(read_id, 10s)->status, TaskStatus::kSucceeded);
+  EXPECT_EQ((*engine)->wait(write_id, 10s)->status, TaskStatus::kSucceeded);
+  engine->reset();
+
+  auto crashed = storage::open_memory();
+  ASSERT_TRUE(crashed->write(image, storage::Durability::kNoSync));
+  const auto on_disk = stored_tasks(*crashed);
+  EXPECT_EQ(on_disk.at(read_id).status, TaskStatus::kQueued);
+  EXPECT_EQ(on_disk.at(write_id).status, TaskStatus::kRunning);
+  auto restarted = Engine::open(*crashed, testing::test_key(), read_write_agents(nullptr, nullptr), nullptr);
+  ASSERT_TRUE(restarted) << restarted.error().to_string();
+  (*restarted)->start();
+  const auto rerun = (*restarted)->wait(read_id, 10s);
+  EXPECT_EQ(rerun->status, TaskStatus::kSucceeded);
+  EXPECT_EQ(rerun->attempts, 1u);
+  const auto interrupted = (*restarted)->wait(write_id, 10s);
+  EXPECT_EQ(interrupted->status, TaskStatus::kFailed);
+  EXPECT_EQ(interrupted->error->code(), "interrupted");
+}
+
 TEST(AceDurability, CorruptRecordRefusesToOpen) {
   auto store = storage::open_memory();
   storage::WriteBatch batch;

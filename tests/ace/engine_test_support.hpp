@@ -2,6 +2,7 @@
 // Test agents for the engine tests: an Agent whose skills do what the test tells them, and a
 // Gate that a skill can block on until the test opens it (bounded: never hangs a test).
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -23,18 +24,23 @@ using Handler =
 
 class ScriptedAgent final : public Agent {
  public:
-  ScriptedAgent(AgentKind kind, std::vector<std::string> skills, Handler handler)
-      : kind_(kind), skills_(std::move(skills)), handler_(std::move(handler)) {}
+  ScriptedAgent(AgentKind kind, std::vector<std::string> skills, Handler handler,
+                std::vector<std::string> rerunnable = {})
+      : kind_(kind), skills_(std::move(skills)), handler_(std::move(handler)), rerunnable_(std::move(rerunnable)) {}
   AgentKind kind() const override { return kind_; }
   std::vector<std::string> skills() const override { return skills_; }
   Result<json::Value> run(std::string_view skill, const json::Value& input, const SkillContext& ctx) override {
     return handler_(skill, input, ctx);
+  }
+  bool rerunnable(std::string_view skill) const override {
+    return std::find(rerunnable_.begin(), rerunnable_.end(), skill) != rerunnable_.end();
   }
 
  private:
   AgentKind kind_;
   std::vector<std::string> skills_;
   Handler handler_;
+  std::vector<std::string> rerunnable_;
 };
 
 inline json::Value ok_output() { return json::Value::object({{"ok", json::Value::boolean(true)}}); }
