@@ -80,12 +80,26 @@ Status ChainStore::put_safety(const consensus::SafetyState& state) {
 
 Status ChainStore::put_pending_block(const Block& block) {
   storage::WriteBatch batch;
+  Bytes key = pending_key(block.id);
   batch.put(Column::kBlocks, block.id.span(), consensus::encode_block(block));
-  batch.put(Column::kMeta, pending_key(block.id), height_key(block.header.height));
-  return store_.write(batch, storage::Durability::kNoSync);
+  batch.put(Column::kMeta, key, height_key(block.header.height));
+  BIZRA_TRY(store_.write(batch, storage::Durability::kNoSync));
+  if (pending_) pending_->insert_or_assign(std::move(key), block.header.height);
+  return ok_status();
 }
 
-Result<consensus::RestoredState> ChainStore::restore() const {
+Status ChainStore::load_pending() {
+  if (pending_) return ok_status();
+  std::map<Bytes, Height> rows;
+  BIZRA_TRY(store_.scan_prefix(Column::kMeta, as_bytes(kPendingPrefix), [&](ByteSpan key, ByteSpan value) {
+    rows.insert_or_assign(Bytes(key.begin(), key.end()), height_from_key(value).value_or(0));
+    return true;
+  }));
+  pending_ = std::move(rows);
+  return ok_status();
+}
+
+Result<consensus::RestoredState> ChainStore::restore() {
   consensus::RestoredState restored;
   auto safety = read<consensus::SafetyState>(store_, Column::kConsensusSafety, as_bytes(kSafetyKey),
                                              [](ByteSpan b) { return consensus::decode_safety_state(b); });
@@ -94,15 +108,14 @@ Result<consensus::RestoredState> ChainStore::restore() const {
   auto committed = tip();
   if (!committed) return committed.error();
   restored.committed = committed->id;
+  BIZRA_TRY(load_pending());
   std::vector<Hash32> pending;
-  Status scanned = store_.scan_prefix(Column::kMeta, as_bytes(kPendingPrefix), [&](ByteSpan key, ByteSpan) {
-    if (key.size() != kPendingPrefix.size() + 32) return true;
+  for (const auto& [key, height] : *pending_) {
+    if (key.size() != kPendingPrefix.size() + 32) continue;
     Hash32 id;
     std::copy(key.begin() + static_cast<std::ptrdiff_t>(kPendingPrefix.size()), key.end(), id.bytes.begin());
     pending.push_back(id);
-    return true;
-  });
-  BIZRA_TRY(scanned);
+  }
   // The committed tip itself is handed back too: the core links pending blocks to it.
   if (committed->height > 0) pending.push_back(committed->id);
   for (const Hash32& id : pending) {
@@ -143,21 +156,26 @@ void ChainStore::stage_commit(storage::WriteBatch& batch, const Block& block, co
   batch.erase(Column::kMeta, pending_key(block.id));
 }
 
-Status ChainStore::write_commit(const storage::WriteBatch& batch) { return store_.write(batch, storage::Durability::kSync); }
+Status ChainStore::write_commit(const storage::WriteBatch& batch, const Hash32& block_id) {
+  BIZRA_TRY(store_.write(batch, storage::Durability::kSync));
+  if (pending_) pending_->erase(pending_key(block_id));  // stage_commit erased the row
+  return ok_status();
+}
 
 Status ChainStore::prune_pending(Height committed_height) {
+  BIZRA_TRY(load_pending());
   storage::WriteBatch batch;
-  Status scanned = store_.scan_prefix(Column::kMeta, as_bytes(kPendingPrefix), [&](ByteSpan key, ByteSpan value) {
-    const auto height = height_from_key(value);
-    if (!height || *height <= committed_height) {
-      batch.erase(Column::kMeta, key);
-      if (key.size() == kPendingPrefix.size() + 32) batch.erase(Column::kBlocks, key.subspan(kPendingPrefix.size()));
-    }
-    return true;
-  });
-  BIZRA_TRY(scanned);
+  std::vector<Bytes> pruned;
+  for (const auto& [key, height] : *pending_) {
+    if (height > committed_height) continue;
+    batch.erase(Column::kMeta, key);
+    if (key.size() == kPendingPrefix.size() + 32) batch.erase(Column::kBlocks, ByteSpan(key).subspan(kPendingPrefix.size()));
+    pruned.push_back(key);
+  }
   if (batch.empty()) return ok_status();
-  return store_.write(batch, storage::Durability::kNoSync);
+  BIZRA_TRY(store_.write(batch, storage::Durability::kNoSync));
+  for (const Bytes& key : pruned) pending_->erase(key);
+  return ok_status();
 }
 
 Result<std::optional<Block>> ChainStore::block(const Hash32& id) const {

@@ -17,6 +17,7 @@
 // flushes the same write-ahead log, so they are durable whenever the vote that needs them is.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,15 +64,15 @@ class ChainStore {
 
   // What a restarting core needs: its safety state (default when none was written), its pending
   // blocks and the committed tip.
-  Result<consensus::RestoredState> restore() const;
+  Result<consensus::RestoredState> restore();
   Result<ChainTip> tip() const;
 
   // Adds the committed block's rows (block, QC, height index, digests, transaction index, new
   // tip, pending entry removed) to `batch`; the caller adds the state changes and writes it
-  // synced with write_commit().
+  // synced with write_commit(batch, block.id).
   void stage_commit(storage::WriteBatch& batch, const Block& block, const QuorumCert& qc, const Hash32& state_digest,
                     const Hash32& receipts_digest, const std::vector<TxOutcome>& outcomes) const;
-  Status write_commit(const storage::WriteBatch& batch);
+  Status write_commit(const storage::WriteBatch& batch, const Hash32& block_id);
   // Drops pending blocks at or below `height` that were not committed (forks that never will).
   Status prune_pending(Height committed_height);
 
@@ -83,9 +84,17 @@ class ChainStore {
   Result<std::optional<Hash32>> attestation_tx(const Hash32& attestation_digest) const;
 
  private:
+  Status load_pending();
+
   storage::Store& store_;
   consensus::Block genesis_;
   consensus::WireLimits limits_;
+  // The "pending" rows (key -> height; an unreadable height counts as 0, so the next prune drops
+  // the row), mirrored in memory so that pruning after every commit needs no scan: erased rows
+  // stay behind as tombstones until compaction, and scanning past them grew with the chain (an
+  // eighth of a loaded node's CPU). Read from the store once, by the first restore() or
+  // prune_pending(); kept in step by put_pending_block, write_commit and prune_pending.
+  std::optional<std::map<Bytes, Height>> pending_;
 };
 
 }  // namespace bizra::node

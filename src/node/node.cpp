@@ -604,7 +604,7 @@ struct Node::Impl final : consensus::PayloadSource, net::Handler {
         committed_ids.push_back(r.tx_id);
       }
       chain->stage_commit(batch, block, qc, state_digest, receipts_digest, outcomes);
-      BIZRA_TRY(chain->write_commit(batch));
+      BIZRA_TRY(chain->write_commit(batch, block.id));
       pending_blocks.erase(block.id);
       note_commit(block, outcomes);
     }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "crypto/blake3.hpp"
 
 namespace bizra::node {
@@ -72,7 +74,7 @@ TEST_F(ChainStoreTest, ACommitIndexesBlockQcDigestsAndTransactions) {
   const Hash32 tx_ok = crypto::blake3("tx ok"), tx_bad = crypto::blake3("tx bad"), att = crypto::blake3("att");
   chain.stage_commit(batch, b1, b2.header.qc, crypto::blake3("state 1"), crypto::blake3("receipts 1"),
                      {TxOutcome{tx_ok, att, true, "", ""}, TxOutcome{tx_bad, std::nullopt, false, "replay", ""}});
-  ASSERT_TRUE(chain.write_commit(batch).ok());
+  ASSERT_TRUE(chain.write_commit(batch, b1.id).ok());
   ASSERT_TRUE(chain.prune_pending(1).ok());
 
   EXPECT_EQ(chain.tip()->height, 1u);
@@ -105,6 +107,33 @@ TEST_F(ChainStoreTest, ACommitIndexesBlockQcDigestsAndTransactions) {
   EXPECT_NE(std::find(ids.begin(), ids.end(), b1.id), ids.end());
   EXPECT_NE(std::find(ids.begin(), ids.end(), b2.id), ids.end());
   EXPECT_FALSE(chain.block(fork.id)->has_value());
+}
+
+// The same after a restore(), which reads the pending rows into memory: rows written later are
+// pruned from that index, and the committed block's row (erased by its commit) is not touched.
+TEST_F(ChainStoreTest, ForksWrittenAfterARestoreArePruned) {
+  ASSERT_TRUE(chain.restore().ok());
+  const Block b1 = child(genesis, 1, "one");
+  const Block fork = child(genesis, 2, "fork");
+  const Block b2 = child(b1, 3, "two");
+  for (const Block* b : {&b1, &fork, &b2}) ASSERT_TRUE(chain.put_pending_block(*b).ok());
+  storage::WriteBatch batch;
+  chain.stage_commit(batch, b1, b2.header.qc, crypto::blake3("state 1"), crypto::blake3("receipts 1"), {});
+  ASSERT_TRUE(chain.write_commit(batch, b1.id).ok());
+  ASSERT_TRUE(chain.prune_pending(1).ok());
+  EXPECT_FALSE(chain.block(fork.id)->has_value());
+  EXPECT_TRUE(chain.block(b1.id)->has_value());
+  EXPECT_TRUE(chain.block(b2.id)->has_value());
+
+  ChainStore reopened(*store, genesis, consensus::WireLimits{});
+  auto restored = reopened.restore();
+  ASSERT_TRUE(restored.ok());
+  std::vector<Hash32> ids;
+  for (const auto& b : restored->blocks) ids.push_back(b.id);
+  std::sort(ids.begin(), ids.end());
+  std::vector<Hash32> expected{b1.id, b2.id};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(ids, expected);  // the pending b2 and the committed tip; the fork is gone
 }
 
 TEST_F(ChainStoreTest, CorruptRowsAreReportedNotTrusted) {
